@@ -1,0 +1,234 @@
+#include "args.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace natpunch::cli {
+namespace {
+
+template <typename T>
+std::optional<T> parse_number(std::string_view s, T min, T max) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || value < min || value > max) return std::nullopt;
+  return static_cast<T>(value);
+}
+
+std::optional<protocol_choice> parse_protocol(std::string_view s) {
+  if (s == "auto") return protocol_choice::automatic;
+  if (s == "natpmp") return protocol_choice::natpmp;
+  if (s == "pcp") return protocol_choice::pcp;
+  if (s == "upnp") return protocol_choice::upnp;
+  return std::nullopt;
+}
+
+std::optional<command_kind> parse_command(std::string_view s) {
+  if (s == "external-ip") return command_kind::external_ip;
+  if (s == "add") return command_kind::add;
+  if (s == "delete") return command_kind::remove;
+  if (s == "help") return command_kind::help;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<port_spec> parse_port_spec(const std::string& text) {
+  const std::size_t slash = text.rfind('/');
+  if (slash == std::string::npos) return std::nullopt;
+  const auto protocol = core::parse_ip_protocol(std::string_view(text).substr(slash + 1));
+  if (!protocol) return std::nullopt;
+  const std::string_view ports = std::string_view(text).substr(0, slash);
+  const std::size_t colon = ports.find(':');
+  port_spec spec;
+  spec.protocol = *protocol;
+  const auto internal = parse_number<std::uint16_t>(ports.substr(0, colon), 1, 65535);
+  if (!internal) return std::nullopt;
+  spec.internal_port = *internal;
+  if (colon != std::string_view::npos) {
+    const auto external = parse_number<std::uint16_t>(ports.substr(colon + 1), 1, 65535);
+    if (!external) return std::nullopt;
+    spec.external_port = *external;
+  }
+  return spec;
+}
+
+std::variant<invocation, usage_error> parse_args(const std::vector<std::string>& args) {
+  invocation inv;
+  std::optional<command_kind> kind;
+  std::vector<std::string> positional;
+  bool want_help = false;
+
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const std::string topic = kind ? inv.cmd.help_topic : "";
+    // Options that take a value accept both "--opt VALUE" and "--opt=VALUE".
+    std::string name = a;
+    std::optional<std::string> inline_value;
+    if (a.starts_with("--") && a.find('=') != std::string::npos) {
+      name = a.substr(0, a.find('='));
+      inline_value = a.substr(a.find('=') + 1);
+    }
+    const auto value = [&](std::string& out) -> bool {
+      if (inline_value) {
+        out = *inline_value;
+        return true;
+      }
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (name == "-h" || name == "--help") {
+      want_help = true;
+    } else if (name == "-v" || name == "--verbose") {
+      ++inv.options.verbosity;
+    } else if (name == "-vv") {
+      inv.options.verbosity += 2;
+    } else if (name == "--keep") {
+      inv.cmd.keep = true;
+    } else if (name == "--json") {
+      inv.options.json = true;
+    } else if (name == "--protocol") {
+      if (!value(v)) return usage_error{"--protocol needs a value: auto, natpmp, pcp or upnp", topic};
+      const auto p = parse_protocol(v);
+      if (!p) return usage_error{"unknown protocol '" + v + "': use auto, natpmp, pcp or upnp", topic};
+      inv.options.protocol = *p;
+    } else if (name == "--gateway") {
+      if (!value(v) || v.empty()) return usage_error{"--gateway needs an address, e.g. --gateway 192.168.1.1", topic};
+      inv.options.gateway = v;
+    } else if (name == "--timeout") {
+      if (!value(v)) return usage_error{"--timeout needs a number of seconds", topic};
+      const auto t = parse_number<std::uint32_t>(v, 1, 3600);
+      if (!t) return usage_error{"--timeout must be a whole number of seconds from 1 to 3600, not '" + v + "'", topic};
+      inv.options.timeout = std::chrono::seconds(*t);
+    } else if (name == "--lifetime") {
+      if (!value(v)) return usage_error{"--lifetime needs a number of seconds", topic};
+      // NAT-PMP carries 32 bits; 0 would mean delete, so `add` refuses it.
+      const auto t = parse_number<std::uint32_t>(v, 1, 0xffffffffu);
+      if (!t) return usage_error{"--lifetime must be a whole number of seconds from 1 to 4294967295, not '" + v + "'", topic};
+      inv.cmd.lifetime = *t;
+    } else if (name == "--description") {
+      if (!value(v)) return usage_error{"--description needs a text", topic};
+      inv.cmd.description = v;
+    } else if (a.starts_with("-") && a.size() > 1) {
+      return usage_error{"unknown option '" + a + "'", topic};
+    } else if (!kind) {
+      kind = parse_command(a);
+      if (!kind) return usage_error{"unknown command '" + a + "'", ""};
+      inv.cmd.kind = *kind;
+      inv.cmd.help_topic = a;
+    } else {
+      positional.push_back(a);
+    }
+  }
+
+  if (!kind || want_help || *kind == command_kind::help) {
+    inv.cmd.kind = command_kind::help;
+    if (kind == command_kind::help) inv.cmd.help_topic = positional.empty() ? "" : positional.front();
+    return inv;
+  }
+  const std::string topic = inv.cmd.help_topic;
+  switch (*kind) {
+    case command_kind::external_ip:
+      if (!positional.empty()) return usage_error{"external-ip takes no argument", topic};
+      if (inv.cmd.keep) return usage_error{"--keep goes with add", topic};
+      break;
+    case command_kind::add:
+    case command_kind::remove: {
+      if (positional.size() != 1) return usage_error{topic + " needs exactly one INTERNAL[:EXTERNAL]/tcp|udp", topic};
+      const auto spec = parse_port_spec(positional.front());
+      if (!spec) {
+        return usage_error{"'" + positional.front() +
+                               "' is not INTERNAL[:EXTERNAL]/tcp|udp with ports from 1 to 65535 (e.g. 8333/tcp, 2222:22/tcp)",
+                           topic};
+      }
+      inv.cmd.ports = *spec;
+      if (inv.cmd.keep && *kind != command_kind::add) return usage_error{"--keep goes with add", topic};
+      break;
+    }
+    case command_kind::help: break;
+  }
+  return inv;
+}
+
+std::string help_text(const std::string& topic) {
+  if (topic == "external-ip") {
+    return R"(usage: natpunch [OPTIONS] external-ip
+
+Asks the gateway for its public (external) IPv4 address and prints it.
+
+examples:
+  natpunch external-ip
+  natpunch --json external-ip     {"protocol":"natpmp","external_ip":"203.0.113.7","gateway":"192.168.1.1","epoch":1234}
+)";
+  }
+  if (topic == "add") {
+    return R"(usage: natpunch [OPTIONS] add INTERNAL[:EXTERNAL]/tcp|udp [--lifetime SEC] [--description TEXT] [--keep]
+
+Asks the gateway to forward a public port to INTERNAL on this machine (the local address that faces
+the gateway). EXTERNAL is only a suggestion: the gateway may grant another port, and natpunch prints
+the port and lifetime it actually granted. Run it again before the lifetime ends to renew.
+
+  --lifetime SEC       requested lifetime in seconds (default 7200, RFC 6886's recommendation)
+  --description TEXT   label shown in the router's list (UPnP only; NAT-PMP has no labels)
+  --keep               stay running and keep the mapping alive: renew at half its lifetime, re-create
+                       it at once when the gateway reboots (the RFC 6886 epoch rule, also from the
+                       gateway's announcements), report a new public address or port, and delete the
+                       mapping on Ctrl-C or SIGTERM. With --json every line carries an "event":
+                       mapped, renewed, gateway_lost_state, external_ip_changed, external_port_changed,
+                       removed. A failed renewal is reported and retried (2 s, 4 s ... 60 s apart).
+
+examples:
+  natpunch add 8333/tcp                  forward the same public port to local port 8333
+  natpunch add 2222:22/tcp               ask for public port 2222 to reach local ssh on 22
+  natpunch add 8333/tcp --keep           hold it until Ctrl-C, through gateway reboots
+  natpunch --json add 30303/udp --lifetime 3600
+      {"protocol":"natpmp","external_ip":"203.0.113.7","external_port":30303,"internal_ip":"192.168.1.20",
+       "internal_port":30303,"transport":"udp","lifetime":3600,"gateway":"192.168.1.1","epoch":1234}
+)";
+  }
+  if (topic == "delete") {
+    return R"(usage: natpunch [OPTIONS] delete INTERNAL[:EXTERNAL]/tcp|udp
+
+Removes the mapping that forwards to local port INTERNAL. With NAT-PMP a mapping is named by its
+internal port, so EXTERNAL is accepted for symmetry with `add` and not sent.
+
+example:
+  natpunch delete 2222:22/tcp
+)";
+  }
+  return R"(natpunch - open a TCP or UDP port on your home gateway and keep it reachable from the internet
+
+usage: natpunch [OPTIONS] COMMAND [ARGS]
+
+commands:
+  external-ip                           print the gateway's public IPv4 address
+  add INTERNAL[:EXTERNAL]/tcp|udp       forward a public port to a local port (--keep: hold it)
+  delete INTERNAL[:EXTERNAL]/tcp|udp    remove that forwarding
+  help [COMMAND]                        this text, or one command's (also: COMMAND --help)
+
+options:
+  --protocol auto|natpmp|pcp|upnp   gateway protocol (default auto). This build speaks NAT-PMP
+                                    (RFC 6886); auto means natpmp until PCP and UPnP IGD land.
+  --gateway ADDR[:PORT]             the gateway (default: the default route's gateway; port 5351)
+  --timeout SEC                     give up after SEC seconds in all (default 10; 1..3600). Requests
+                                    are resent after 0.25, 0.5, 1, 2 ... s as RFC 6886 asks.
+  --json                            print one JSON object per line, for scripts (errors too)
+  -v, --verbose                     say what happens; twice (-vv) adds every packet in hex
+  -h, --help                        help; after a command, that command's help
+
+exit status:
+  0  success
+  1  the gateway refused the request (its result code is printed, e.g. NOT_AUTHORIZED (2))
+  2  usage error (nothing was sent)
+  3  no usable answer: timeout, no gateway, port unreachable, no route
+  4  the gateway's answer was malformed or nonsensical (e.g. external address 0.0.0.0)
+
+examples:
+  natpunch add 8333/tcp           forward public port 8333 to this machine's port 8333
+  natpunch delete 8333/tcp        remove it again
+  natpunch -v --gateway 192.168.1.1 external-ip
+)";
+}
+
+}  // namespace natpunch::cli

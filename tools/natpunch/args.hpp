@@ -1,0 +1,58 @@
+// Command-line parsing for the natpunch CLI: pure functions from argv to a command, so usage errors
+// are testable and never touch the network.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "natpunch/core/ip_protocol.hpp"
+
+namespace natpunch::cli {
+
+enum class protocol_choice { automatic, natpmp, pcp, upnp };
+
+struct global_options {
+  protocol_choice protocol = protocol_choice::automatic;
+  std::optional<std::string> gateway;  // ADDR or ADDR:PORT; default: the default route's gateway
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  bool json = false;
+  int verbosity = 0;
+};
+
+// INTERNAL[:EXTERNAL]/tcp|udp
+struct port_spec {
+  std::uint16_t internal_port = 0;
+  std::optional<std::uint16_t> external_port;
+  core::ip_protocol protocol = core::ip_protocol::tcp;
+};
+
+enum class command_kind { help, external_ip, add, remove };
+
+struct command {
+  command_kind kind = command_kind::help;
+  std::string help_topic;  // for kind == help: "" (general) or a command name
+  port_spec ports;
+  std::uint32_t lifetime = 7200;
+  std::string description = "natpunch";
+  bool keep = false;  // add --keep: hold the mapping until stopped, then delete it
+};
+
+struct invocation {
+  global_options options;
+  command cmd;
+};
+
+struct usage_error {
+  std::string message;
+  std::string topic;  // the command whose usage to point at ("" = general)
+};
+
+std::variant<invocation, usage_error> parse_args(const std::vector<std::string>& args);
+std::optional<port_spec> parse_port_spec(const std::string& text);
+std::string help_text(const std::string& topic);
+
+}  // namespace natpunch::cli

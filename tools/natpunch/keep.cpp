@@ -1,0 +1,168 @@
+#include "keep.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/multicast.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "natpunch/core/error.hpp"
+#include "natpunch/core/log.hpp"
+#include "commands.hpp"
+#include "output.hpp"
+
+namespace natpunch::cli {
+namespace {
+
+namespace log = core::log;
+using namespace std::chrono_literals;
+constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// After a failed renewal, try again after 2 s, 4 s ... at most a minute apart, until stopped.
+constexpr auto first_retry = 2s;
+constexpr auto max_retry = 60s;
+// A flood of announcements (real or forged) causes at most one renewal per second.
+constexpr auto min_renew_spacing = 1s;
+
+// Shared between the renewal loop and the announcement listener.
+struct keeper_state {
+  explicit keeper_state(asio::any_io_executor ex) : wake(ex), announcements(ex) {}
+  asio::steady_timer wake;               // the loop sleeps on it; the listener cancels it to wake the loop
+  asio::ip::udp::socket announcements;   // 224.0.0.1:5350
+  bool renew_now = false;
+  bool stopping = false;
+};
+
+void print_event(bool json, std::string_view event, const kept_mapping& k, const natpmp::client& client,
+                 std::string_view text) {
+  if (json) {
+    std::cout << mapping_json(client, k.external_address, k.mapping, event).str() << std::endl;
+  } else {
+    std::cout << event << ": " << text << std::endl;
+  }
+}
+
+// Listens for the gateway's unsolicited announcements and wakes the loop when one shows a reboot or a
+// new address. Stops when the socket is closed. Failing to listen is not fatal: renewals still work.
+asio::awaitable<void> listen_announcements(std::shared_ptr<keeper_state> state, natpmp::client& client,
+                                           asio::ip::address_v4 known_address) {
+  std::error_code ec;
+  auto& socket = state->announcements;
+  socket.open(asio::ip::udp::v4(), ec);
+  if (!ec) socket.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) socket.bind({asio::ip::address_v4::any(), natpmp::announce_port}, ec);
+  if (ec) {
+    log::info("not listening for gateway announcements on port ", natpmp::announce_port, ": ", ec.message());
+    co_return;
+  }
+  // 224.0.0.1 (all hosts) is joined by every interface already; joining again may fail harmlessly.
+  socket.set_option(asio::ip::multicast::join_group(asio::ip::make_address_v4("224.0.0.1")), ec);
+  std::array<std::uint8_t, natpmp::max_message_size + 1> buffer{};
+  for (;;) {
+    asio::ip::udp::endpoint from;
+    auto [rec, n] = co_await socket.async_receive_from(asio::buffer(buffer), from, use_tuple);
+    if (rec || state->stopping) co_return;
+    auto info = client.observe_announcement(core::byte_span(buffer.data(), n), from);
+    if (!info) {
+      log::debug("ignored announcement from ", from.address().to_string(), ":", from.port(), ": ",
+                 core::describe(info.error()));
+      continue;
+    }
+    log::info("gateway announced external address ", info->address.to_string(), " (epoch ", info->epoch, " s)");
+    if (info->gateway_lost_state || info->address != known_address) {
+      known_address = info->address;
+      state->renew_now = true;
+      state->wake.cancel();
+    }
+  }
+}
+
+std::chrono::seconds renewal_delay(std::uint32_t lifetime) {
+  return std::max<std::chrono::seconds>(std::chrono::seconds(lifetime / 2), 1s);
+}
+
+}  // namespace
+
+asio::awaitable<int> keep_mapping(natpmp::client& client, const invocation& inv, kept_mapping current) {
+  const bool json = inv.options.json;
+  const auto& ports = inv.cmd.ports;
+  auto executor = co_await asio::this_coro::executor;
+  auto state = std::make_shared<keeper_state>(executor);
+  asio::co_spawn(executor, listen_announcements(state, client, current.external_address), asio::detached);
+
+  auto next = std::chrono::steady_clock::now() + renewal_delay(current.mapping.lifetime);
+  auto retry = std::chrono::seconds(first_retry);
+  auto last_renewal = std::chrono::steady_clock::now();
+  for (;;) {
+    state->wake.expires_at(next);
+    co_await state->wake.async_wait(use_tuple);
+    const auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none) break;
+    if (state->renew_now) {
+      state->renew_now = false;
+      // Honour the spacing: an announcement right after a renewal waits its turn.
+      const auto earliest = last_renewal + min_renew_spacing;
+      if (std::chrono::steady_clock::now() < earliest) {
+        next = earliest;
+        continue;
+      }
+    } else if (std::chrono::steady_clock::now() < next) {
+      continue;  // woken for nothing (e.g. an announcement that changed nothing)
+    }
+
+    last_renewal = std::chrono::steady_clock::now();
+    client.set_deadline(inv.options.timeout);
+    auto renewed = co_await client.async_map(ports.protocol, ports.internal_port, current.mapping.external_port,
+                                             inv.cmd.lifetime);
+    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) break;
+    if (!renewed) {
+      print_error(json, "renewing " + std::to_string(ports.internal_port) + "/" + std::string(core::to_string(ports.protocol)) +
+                            " (retrying in " + std::to_string(retry.count()) + " s)",
+                  renewed.error());
+      next = std::chrono::steady_clock::now() + retry;
+      retry = std::min<std::chrono::seconds>(retry * 2, max_retry);
+      continue;
+    }
+    retry = first_retry;
+    const bool lost = renewed->gateway_lost_state;
+    const bool port_changed = renewed->external_port != current.mapping.external_port;
+    current.mapping = *renewed;
+    auto ext = co_await client.async_external_address();
+    const bool address_changed = ext && ext->address != current.external_address;
+    if (ext) current.external_address = ext->address;
+    const std::string where = current.external_address.to_string() + ":" + std::to_string(current.mapping.external_port);
+    if (lost) {
+      print_event(json, "gateway_lost_state", current, client,
+                  "the gateway lost its mappings (reboot: epoch restarted); mapping re-created as " + where);
+    }
+    if (address_changed) print_event(json, "external_ip_changed", current, client, "public address is now " + where);
+    if (port_changed) print_event(json, "external_port_changed", current, client, "public port is now " + where);
+    if (!lost && !address_changed && !port_changed) {
+      print_event(json, "renewed", current, client, where + " for " + std::to_string(current.mapping.lifetime) + " s");
+    }
+    next = std::chrono::steady_clock::now() + renewal_delay(current.mapping.lifetime);
+  }
+
+  // Stopped by a signal: remove the mapping. A fresh cancellation state lets the delete run; a second
+  // Ctrl-C cancels it.
+  state->stopping = true;
+  std::error_code ignored;
+  state->announcements.close(ignored);
+  co_await asio::this_coro::reset_cancellation_state();
+  client.set_deadline(inv.options.timeout);
+  auto removed = co_await client.async_delete(ports.protocol, ports.internal_port);
+  if (!removed) {
+    print_error(json, "removing the mapping on exit", removed.error());
+    co_return exit_status_for(removed.error());
+  }
+  print_event(json, "removed", current, client, "mapping removed from the gateway");
+  co_return exit_ok;
+}
+
+}  // namespace natpunch::cli

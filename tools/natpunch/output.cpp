@@ -1,0 +1,81 @@
+#include "output.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include "natpunch/core/error.hpp"
+#include "natpunch/core/route.hpp"
+#include "natpunch/natpmp/error.hpp"
+
+namespace natpunch::cli {
+
+std::string json_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+void json_object::key(std::string_view k) {
+  if (!body_.empty()) body_.push_back(',');
+  body_ += json_escape(k);
+  body_.push_back(':');
+}
+json_object& json_object::add(std::string_view k, std::string_view value) {
+  key(k);
+  body_ += json_escape(value);
+  return *this;
+}
+json_object& json_object::add(std::string_view k, std::int64_t value) {
+  key(k);
+  body_ += std::to_string(value);
+  return *this;
+}
+json_object& json_object::add(std::string_view k, bool value) {
+  key(k);
+  body_ += value ? "true" : "false";
+  return *this;
+}
+json_object& json_object::add_raw(std::string_view k, std::string_view json) {
+  key(k);
+  body_ += json;
+  return *this;
+}
+
+exit_status exit_status_for(const std::error_code& ec) {
+  if (ec.category() == natpmp::result_code_category()) return exit_refused;
+  if (ec.category() == natpmp::error_category()) return exit_bad_answer;
+  return exit_unreachable;  // transport, routing and OS errors: no usable answer
+}
+
+void print_error(bool json, std::string_view what, const std::error_code& ec) {
+  std::cerr << "natpunch: error: " << what << ": " << core::describe(ec) << "\n";
+  if (!json) return;
+  json_object err;
+  err.add("what", what).add("category", ec.category().name()).add("code", std::int64_t{ec.value()});
+  if (ec.category() == natpmp::result_code_category()) {
+    if (const char* n = natpmp::name(static_cast<natpmp::result_code>(ec.value()))) err.add("name", n);
+  }
+  err.add("message", ec.message());
+  std::cout << json_object().add_raw("error", err.str()).str() << std::endl;
+}
+
+}  // namespace natpunch::cli
