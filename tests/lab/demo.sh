@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The natpunch story in one minute, on a pretend home network built in this machine:
+# a laptop (lan) behind a home router (gw, the real miniupnpd) and a host on the internet (inet).
+#
+#   sudo bash tests/lab/demo.sh path/to/natpunch
+#
+# Exits non-zero as soon as a step does not happen as told.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab.sh
+source "$HERE/lab.sh"
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 NATPUNCH_BINARY" >&2
+  exit 2
+fi
+NATPUNCH=$(realpath -e "$1" 2>/dev/null || echo "$1")
+lab_require
+[[ -x $NATPUNCH ]] || { echo "natpunch binary '$NATPUNCH' is missing or not executable" >&2; exit 1; }
+
+say() { printf '%s\n' "$*"; }
+fail() {
+  say "FAILED: $*"
+  exit 1
+}
+field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$1" "$2" 2>/dev/null || true; }
+# natpunch as the laptop's user runs it: inside lan, gateway left to discovery.
+natpunch() { lab_lan timeout 20 "$NATPUNCH" "$@"; }
+why() {
+  case ${LAB_CONNECT_ERROR:-} in
+    ConnectionRefusedError) echo "connection refused" ;;
+    TimeoutError | timeout) echo "no answer" ;;
+    *) echo "${LAB_CONNECT_ERROR:-no answer}" ;;
+  esac
+}
+
+say "1. Building a home network: laptop $LAB_LAN_IP, router $LAB_GW_IP (public $LAB_WAN_IP), internet host $LAB_INET_IP"
+lab_up
+say "   up in ${LAB_UP_SECONDS}s; the router runs miniupnpd (UPnP IGD, NAT-PMP, PCP)"
+
+say "2. Asking the router for its public address"
+out=$(natpunch --protocol natpmp --json external-ip) || fail "natpunch external-ip failed: $out"
+gw=$(field "$out" gateway)
+ip=$(field "$out" external_ip)
+[[ $ip == "$LAB_WAN_IP" ]] || fail "expected public address $LAB_WAN_IP, natpunch said: $out"
+say "   gateway found: ${gw:-$LAB_GW_IP}"
+say "   public address: $ip"
+
+say "3. Before anything: can the internet host reach the laptop's port 2222?"
+lab_prove_tcp 2222 unreachable || fail "port 2222 was already open"
+say "   no ($(why)), as expected behind a NAT"
+
+say "4. \$ natpunch add 2222/tcp"
+human=$(natpunch --protocol natpmp add 2222/tcp) || fail "natpunch add failed: $human"
+sed 's/^/   natpunch: /' <<<"$human"
+# The same request again is a renewal in NAT-PMP; its JSON gives the granted values.
+out=$(natpunch --protocol natpmp --json add 2222/tcp) || fail "natpunch --json add failed: $out"
+eport=$(field "$out" external_port)
+iip=$(field "$out" internal_ip)
+iport=$(field "$out" internal_port)
+[[ -n $eport && -n $iip && -n $iport ]] || fail "unexpected JSON from natpunch add: $out"
+say "   mapping made: $LAB_WAN_IP:$eport -> $iip:$iport"
+
+say "5. The internet host connects to $LAB_WAN_IP:$eport; the laptop answers with a fresh token"
+lab_prove_tcp "$iport" reachable "$eport" || fail "the outside connection did not arrive"
+say "   connection from outside (${LAB_PEER:-?}) received: $LAB_TOKEN"
+
+say "6. \$ natpunch delete 2222/tcp"
+human=$(natpunch --protocol natpmp delete 2222/tcp) || fail "natpunch delete failed: $human"
+[[ -n $human ]] && sed 's/^/   natpunch: /' <<<"$human"
+lab_prove_tcp "$iport" unreachable "$eport" || fail "the port is still open after delete"
+if [[ $LAB_CONNECT_ERROR == ConnectionRefusedError ]]; then
+  say "   mapping removed; outside connection now refused"
+else
+  say "   mapping removed; outside connection now fails ($(why))"
+fi
+
+say "7. Taking the network down"
+lab_down
+say "   done in ${LAB_DOWN_SECONDS}s. That is all natpunch does: open a port, prove it, close it."

@@ -1,0 +1,532 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # LAB_* variables set here are read by the scripts that source this file
+# natpunch lab: a home network in three network namespaces, with the real miniupnpd as the router.
+#
+#   lan  192.168.86.250/24 --veth-- 192.168.86.1  gw  11.0.0.5 --veth-- 11.0.0.1/24  inet
+#                                   (miniupnpd: UPnP IGD :5000, SSDP :1900, NAT-PMP/PCP :5351)
+#
+# Source this file from bash (it is `set -euo pipefail` friendly), then:
+#   lab_require [EXTRA_BINARY...]      skip (exit 77) with one line saying why, if the lab cannot run here
+#   lab_up                             build the network, start miniupnpd, wait until it answers;
+#                                      installs an EXIT/INT/TERM trap that calls lab_down
+#   lab_lan CMD... / lab_gw CMD... / lab_inet CMD...   run CMD inside that namespace
+#   lab_prove_tcp PORT reachable|unreachable [EXTERNAL_PORT]   (same for lab_prove_udp)
+#   lab_reboot_gateway                 power-cycle the router: mappings gone, NAT-PMP epoch restarts
+#   lab_change_wan_ip NEW_IP           new public address; miniupnpd told with SIGUSR1 (it announces)
+#   lab_down                           stop everything the lab started, delete namespaces and temp dir
+#   lab_reap_stale                     (called by lab_up) remove labs left by runs killed with SIGKILL
+# See tests/lab/README.md for the details and the traps (all of them learnt in /work/shared/LAB.md).
+#
+# Network rule: everything here talks only to addresses inside the namespaces lab_up creates, and every
+# wait or retry loop is bounded in count and in time.
+
+# Fixed addresses: tests and docs quote them, and 11.0.0.5 is one miniupnpd accepts as public
+# (it refuses RFC 1918 / documentation / CGN ranges on the WAN side).
+LAB_GW_IP=192.168.86.1
+LAB_LAN_IP=192.168.86.250
+LAB_WAN_IP=11.0.0.5
+LAB_INET_IP=11.0.0.1
+LAB_HTTP_PORT=5000
+export LAB_GW_IP LAB_LAN_IP LAB_WAN_IP LAB_INET_IP LAB_HTTP_PORT
+
+# The rootDesc URL miniupnpd serves on the LAN (checked in the lab: /rootDesc.xml on `port=`).
+LAB_ROOTDESC_URL="http://${LAB_GW_IP}:${LAB_HTTP_PORT}/rootDesc.xml"
+export LAB_ROOTDESC_URL
+
+LAB_READY_TIMEOUT=${LAB_READY_TIMEOUT:-5}   # seconds miniupnpd gets to answer after start
+_lab_up_done=0
+
+_lab_say() { printf 'lab: %s\n' "$*" >&2; }
+# Wall clock in microseconds (bash 5's EPOCHREALTIME), and a duration since T0 as "S.SS" seconds.
+_lab_now_us() { local t=${EPOCHREALTIME:-$(date +%s.%6N)}; echo "${t/./}"; }
+_lab_since() { local d=$(($(_lab_now_us) - $1)); printf '%d.%02d' $((d / 1000000)) $((d % 1000000 / 10000)); }
+
+# ---------------------------------------------------------------------------------------------------
+# Prerequisites. ctest treats exit 77 as "skipped" (SKIP_RETURN_CODE 77), so a machine without root or
+# without the packages reports a skip with its reason instead of a failure (except under
+# NATPUNCH_REQUIRE_LAB=1, which .ci/run sets).
+lab_require() {
+  local b
+  # CI sets NATPUNCH_REQUIRE_LAB=1: there a lab that cannot run is a failure, never a quiet skip.
+  _lab_skip() {
+    if [[ ${NATPUNCH_REQUIRE_LAB:-0} == 1 ]]; then
+      echo "FAIL (NATPUNCH_REQUIRE_LAB=1): $*"
+      exit 1
+    fi
+    echo "SKIP: $*"
+    exit 77
+  }
+  if [[ $(id -u) -ne 0 ]]; then
+    _lab_skip "needs root to create network namespaces (run as root, e.g. sudo ctest -R lab)"
+  fi
+  for b in ip nft miniupnpd natpmpc python3 timeout "$@"; do
+    if ! command -v "$b" >/dev/null 2>&1 && [[ ! -x /usr/sbin/$b ]]; then
+      _lab_skip "'$b' not found (apt-get install iproute2 nftables miniupnpd-nftables natpmpc miniupnpc python3)"
+    fi
+  done
+  # Root is not enough inside some containers (no CAP_SYS_ADMIN / CAP_NET_ADMIN): try for real.
+  local probe="npchk$$"
+  if ! ip netns add "$probe" 2>/dev/null; then
+    _lab_skip "'ip netns add' fails here (no CAP_SYS_ADMIN/CAP_NET_ADMIN in this container?)"
+  fi
+  if ! ip netns exec "$probe" ip link add "${probe}a" type veth peer name "${probe}b" 2>/dev/null; then
+    ip netns del "$probe" 2>/dev/null || true
+    _lab_skip "cannot create veth pairs in a network namespace (veth module missing?)"
+  fi
+  ip netns del "$probe" 2>/dev/null || true
+}
+
+# miniupnpd lives in /usr/sbin, which is not on every root PATH (e.g. `su` without `-`).
+_lab_miniupnpd_bin() { command -v miniupnpd 2>/dev/null || echo /usr/sbin/miniupnpd; }
+
+lab_lan()  { ip netns exec "$LAB_NS_LAN" "$@"; }
+lab_gw()   { ip netns exec "$LAB_NS_GW" "$@"; }
+lab_inet() { ip netns exec "$LAB_NS_INET" "$@"; }
+
+lab_log_tail() {
+  local n=${1:-40}
+  if [[ -n ${LAB_DIR:-} && -f $LAB_DIR/miniupnpd.log ]]; then
+    echo "---- last $n lines of miniupnpd log ($LAB_DIR/miniupnpd.log) ----" >&2
+    tail -n "$n" "$LAB_DIR/miniupnpd.log" >&2 || true
+    echo "---- end of miniupnpd log ----" >&2
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Bring-up.
+
+# A prefix unique to this run so parallel runs (and leftovers of a crashed one) never collide.
+# Interface names must fit IFNAMSIZ-1 = 15 characters: prefix (<= 10) + 3-letter suffix.
+_lab_new_prefix() {
+  local rnd
+  rnd=$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+  printf 'np%x%s' "$$" "$rnd" | cut -c1-10
+}
+
+_lab_write_nft() {
+  # miniupnpd's nftables backend adds rules to these chains but does not create them (LAB.md).
+  # Forward policy is drop, so a mapping only works if miniupnpd's own filter rule lets it through:
+  # the proof then covers both halves miniupnpd writes (DNAT + forward accept).
+  cat >"$LAB_DIR/ruleset.nft" <<EOF
+table inet filter {
+  chain forward {
+    type filter hook forward priority 0; policy drop;
+    ct state established,related accept
+    iifname "$LAB_IF_GW_LAN" oifname "$LAB_IF_GW_WAN" accept
+    jump miniupnpd
+  }
+  chain miniupnpd {
+  }
+  chain prerouting {
+    type nat hook prerouting priority -100; policy accept;
+    jump prerouting_miniupnpd
+  }
+  chain postrouting {
+    type nat hook postrouting priority 100; policy accept;
+    jump postrouting_miniupnpd
+    oifname "$LAB_IF_GW_WAN" masquerade
+  }
+  chain prerouting_miniupnpd {
+  }
+  chain postrouting_miniupnpd {
+  }
+}
+EOF
+}
+
+_lab_write_conf() {
+  local uuid
+  uuid=$(cat /proc/sys/kernel/random/uuid)
+  {
+    echo "ext_ifname=$LAB_IF_GW_WAN"
+    echo "listening_ip=$LAB_IF_GW_LAN"
+    echo "port=$LAB_HTTP_PORT"
+    echo "enable_natpmp=yes"
+    echo "enable_upnp=yes"
+    echo "secure_mode=yes"
+    echo "uuid=$uuid"
+    echo "system_uptime=no"
+    # No lease_file on purpose: a reboot must forget every mapping, like a home router.
+    if [[ ${LAB_IGD_V1:-0} == 1 ]]; then echo "force_igd_desc_v1=yes"; fi
+    # Extra lines (e.g. more allow/deny rules; miniupnpd uses the first rule that matches).
+    if [[ -n ${LAB_MINIUPNPD_EXTRA:-} ]]; then printf '%s\n' "$LAB_MINIUPNPD_EXTRA"; fi
+    echo "allow 1024-65535 192.168.86.0/24 1024-65535"
+    echo "deny 0-65535 0.0.0.0/0 0-65535"
+  } >"$LAB_DIR/miniupnpd.conf"
+}
+
+lab_up() {
+  if [[ $_lab_up_done == 1 ]]; then
+    _lab_say "lab_up called twice; tear down first"
+    return 1
+  fi
+  local t0
+  t0=$(_lab_now_us)
+  LAB_PREFIX=$(_lab_new_prefix)
+  LAB_NS_LAN="${LAB_PREFIX}-lan"
+  LAB_NS_GW="${LAB_PREFIX}-gw"
+  LAB_NS_INET="${LAB_PREFIX}-inet"
+  LAB_IF_LAN="${LAB_PREFIX}lan"     # in lan, faces the router
+  LAB_IF_GW_LAN="${LAB_PREFIX}gwl"  # in gw, the router's LAN port
+  LAB_IF_GW_WAN="${LAB_PREFIX}gww"  # in gw, the router's WAN port
+  LAB_IF_INET="${LAB_PREFIX}net"    # in inet, the ISP side
+  lab_reap_stale
+  LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/natpunch-lab.XXXXXX")
+  # Who owns this lab, so a later run can clean up after a run that was SIGKILLed (e.g. ctest timeout).
+  echo "$$" >"$LAB_DIR/owner"
+  echo "$LAB_PREFIX-lan $LAB_PREFIX-gw $LAB_PREFIX-inet" >"$LAB_DIR/namespaces"
+  export LAB_PREFIX LAB_NS_LAN LAB_NS_GW LAB_NS_INET LAB_IF_LAN LAB_IF_GW_LAN LAB_IF_GW_WAN LAB_IF_INET LAB_DIR
+  _lab_up_done=1
+
+  # Teardown must happen on every way out, including a failed step under set -e and Ctrl-C.
+  trap '_lab_on_exit' EXIT
+  trap '_lab_on_signal 130' INT
+  trap '_lab_on_signal 143' TERM
+
+  ip netns add "$LAB_NS_LAN" &&
+    ip netns add "$LAB_NS_GW" &&
+    ip netns add "$LAB_NS_INET" || { _lab_say "cannot create namespaces"; return 1; }
+
+  # Create the veth ends directly inside their namespaces: nothing ever appears in the host namespace,
+  # so names cannot clash with the host's interfaces.
+  ip link add "$LAB_IF_LAN" netns "$LAB_NS_LAN" type veth peer name "$LAB_IF_GW_LAN" netns "$LAB_NS_GW" &&
+    ip link add "$LAB_IF_GW_WAN" netns "$LAB_NS_GW" type veth peer name "$LAB_IF_INET" netns "$LAB_NS_INET" ||
+    { _lab_say "cannot create veth pairs"; return 1; }
+
+  {
+    lab_lan ip link set lo up &&
+      lab_lan ip addr add "$LAB_LAN_IP/24" dev "$LAB_IF_LAN" &&
+      lab_lan ip link set "$LAB_IF_LAN" up &&
+      lab_lan ip route add default via "$LAB_GW_IP" &&
+      lab_gw ip link set lo up &&
+      lab_gw ip addr add "$LAB_GW_IP/24" dev "$LAB_IF_GW_LAN" &&
+      lab_gw ip addr add "$LAB_WAN_IP/24" dev "$LAB_IF_GW_WAN" &&
+      lab_gw ip link set "$LAB_IF_GW_LAN" up &&
+      lab_gw ip link set "$LAB_IF_GW_WAN" up &&
+      lab_gw ip route add default via "$LAB_INET_IP" &&
+      lab_gw sysctl -qw net.ipv4.ip_forward=1 &&
+      lab_inet ip link set lo up &&
+      lab_inet ip addr add "$LAB_INET_IP/24" dev "$LAB_IF_INET" &&
+      lab_inet ip link set "$LAB_IF_INET" up
+  } || { _lab_say "cannot configure addresses/routes"; return 1; }
+
+  _lab_write_nft
+  lab_gw nft -f "$LAB_DIR/ruleset.nft" || { _lab_say "cannot load nftables table"; return 1; }
+  _lab_write_conf
+
+  # LAB_START_GATEWAY=0 leaves the router off, e.g. to start a listener before its first packet.
+  if [[ ${LAB_START_GATEWAY:-1} == 1 ]]; then
+    lab_gateway_start || return 1
+  fi
+  LAB_UP_SECONDS=$(_lab_since "$t0")
+  export LAB_UP_SECONDS
+}
+
+# Start miniupnpd in gw and wait (bounded) until both NAT-PMP and HTTP answer.
+lab_gateway_start() {
+  local bin
+  bin=$(_lab_miniupnpd_bin)
+  echo "==== miniupnpd start $(date -u +%FT%TZ) ====" >>"$LAB_DIR/miniupnpd.log"
+  ip netns exec "$LAB_NS_GW" "$bin" -f "$LAB_DIR/miniupnpd.conf" -P "$LAB_DIR/miniupnpd.pid" -d \
+    >>"$LAB_DIR/miniupnpd.log" 2>&1 &
+  LAB_MINIUPNPD_PID=$!   # `ip netns exec` execs, so this is miniupnpd itself
+  export LAB_MINIUPNPD_PID
+  if ! _lab_wait_ready; then
+    _lab_say "miniupnpd did not answer within ${LAB_READY_TIMEOUT}s"
+    lab_log_tail 40
+    return 1
+  fi
+}
+
+# Polls NAT-PMP (external address request, opcode 0) and the HTTP port from lan, every 50 ms, for at
+# most LAB_READY_TIMEOUT seconds. Exits early if miniupnpd died (e.g. a config error).
+_lab_wait_ready() {
+  lab_lan timeout $((LAB_READY_TIMEOUT + 2)) python3 - "$LAB_GW_IP" "$LAB_HTTP_PORT" "$LAB_READY_TIMEOUT" \
+    "$LAB_MINIUPNPD_PID" <<'EOF'
+import os, socket, sys, time
+gw, http_port, limit, pid = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+deadline = time.monotonic() + limit
+natpmp_ok = http_ok = False
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        sys.exit("miniupnpd exited")
+    if not natpmp_ok:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.settimeout(0.05)
+        try:
+            u.connect((gw, 5351))
+            u.send(b"\x00\x00")
+            r = u.recv(64)
+            natpmp_ok = len(r) >= 12 and r[0] == 0 and r[1] == 128
+        except OSError:
+            pass
+        finally:
+            u.close()
+    if not http_ok:
+        try:
+            socket.create_connection((gw, http_port), timeout=0.05).close()
+            http_ok = True
+        except OSError:
+            pass
+    if natpmp_ok and http_ok:
+        sys.exit(0)
+    time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
+# Stop miniupnpd (SIGTERM, then SIGKILL after 3 s) and wait until it is gone.
+lab_gateway_stop() {
+  local pid=${LAB_MINIUPNPD_PID:-} i
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 60; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  LAB_MINIUPNPD_PID=
+}
+
+# A home-router reboot: the daemon restarts (NAT-PMP/PCP epoch back to ~0) and the kernel forgets
+# every forwarding (a real router loses its ruleset at power-off; miniupnpd may leave rules behind on
+# SIGTERM, so flush its chains explicitly).
+lab_reboot_gateway() {
+  lab_gateway_stop
+  lab_gw nft flush chain inet filter miniupnpd &&
+    lab_gw nft flush chain inet filter prerouting_miniupnpd &&
+    lab_gw nft flush chain inet filter postrouting_miniupnpd ||
+    { _lab_say "cannot flush miniupnpd chains"; return 1; }
+  lab_gw conntrack -F >/dev/null 2>&1 || true   # optional tool; established flows die with the box
+  lab_gateway_start
+}
+
+# lab_change_wan_ip NEW_IP: the ISP hands the router a new public address (same /24 as inet). Like a
+# router's DHCP hook, it tells miniupnpd with SIGUSR1, which makes it announce the change on the LAN.
+lab_change_wan_ip() {
+  local new=$1 old=$LAB_WAN_IP
+  # Old one first: deleting a primary address also deletes its secondaries (and the default route).
+  lab_gw ip addr del "$old/24" dev "$LAB_IF_GW_WAN" &&
+    lab_gw ip addr add "$new/24" dev "$LAB_IF_GW_WAN" &&
+    lab_gw ip route replace default via "$LAB_INET_IP" ||
+    { _lab_say "cannot change WAN address to $new"; return 1; }
+  LAB_WAN_IP=$new
+  export LAB_WAN_IP
+  if [[ -n ${LAB_MINIUPNPD_PID:-} ]]; then kill -USR1 "$LAB_MINIUPNPD_PID"; fi
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Proofs from outside. A listener in lan gives a fresh token; inet connects to the gateway's public
+# address. Reachable means the token came through the gateway's port mapping.
+
+_lab_token() { printf 'natpunch-lab-%s' "$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"; }
+
+# Waits (bounded: 3 s) for FILE to appear; used to know a listener is bound before connecting.
+_lab_wait_file() {
+  local f=$1 i
+  for ((i = 0; i < 60; i++)); do
+    [[ -e $f ]] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# lab_tcp_reachable INTERNAL_PORT [EXTERNAL_PORT] -> 0 if a connection from inet to
+# LAB_WAN_IP:EXTERNAL_PORT reached a listener in lan on INTERNAL_PORT and carried its token back.
+# Sets LAB_TOKEN (sent), LAB_RECEIVED (what inet got), LAB_PEER (who lan saw connecting),
+# LAB_CONNECT_ERROR (why inet failed, e.g. "ConnectionRefusedError").
+lab_tcp_reachable() {
+  local port=$1 ext=${2:-$1} life=${LAB_LISTEN_SECONDS:-6} d lpid rc=1
+  LAB_TOKEN=$(_lab_token) LAB_RECEIVED='' LAB_PEER='' LAB_CONNECT_ERROR=''
+  d=$(mktemp -d "$LAB_DIR/tcp.XXXXXX")
+  # Listener: one connection at most, gone after `life` seconds even if nobody comes.
+  # Called without the lab_lan wrapper so $! is the process itself (ip -> timeout), not a subshell.
+  ip netns exec "$LAB_NS_LAN" timeout $((life + 1)) python3 - "$port" "$LAB_TOKEN" "$d" "$life" <<'EOF' &
+import socket, sys
+port, token, d, life = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", port))
+s.listen(1)
+s.settimeout(life)
+open(d + "/ready", "w").close()
+try:
+    c, peer = s.accept()
+except socket.timeout:
+    sys.exit(1)
+open(d + "/peer", "w").write(peer[0])
+c.sendall((token + "\n").encode())
+c.close()
+EOF
+  lpid=$!
+  if ! _lab_wait_file "$d/ready"; then
+    _lab_say "TCP listener on lan:$port did not start"
+    kill "$lpid" 2>/dev/null || true
+    wait "$lpid" 2>/dev/null || true
+    return 2
+  fi
+  # Client: 3 s to connect and read one line.
+  LAB_RECEIVED=$(lab_inet timeout 5 python3 - "$LAB_WAN_IP" "$ext" 2>"$d/client.err" <<'EOF'
+import socket, sys
+try:
+    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = c.recv(256)
+        if not chunk:
+            break
+        data += chunk
+    print(data.decode(errors="replace").strip())
+except OSError as e:
+    sys.stderr.write(type(e).__name__)
+    sys.exit(1)
+EOF
+  ) || true
+  LAB_CONNECT_ERROR=$(cat "$d/client.err" 2>/dev/null || true)
+  kill "$lpid" 2>/dev/null || true
+  wait "$lpid" 2>/dev/null || true
+  LAB_PEER=$(cat "$d/peer" 2>/dev/null || true)
+  [[ -n $LAB_RECEIVED && $LAB_RECEIVED == "$LAB_TOKEN" ]] && rc=0
+  rm -rf "$d"
+  return $rc
+}
+
+# lab_udp_reachable INTERNAL_PORT [EXTERNAL_PORT] -> 0 if a datagram from inet to
+# LAB_WAN_IP:EXTERNAL_PORT reached a listener in lan on INTERNAL_PORT (token compared). UDP has no
+# refusal, so "unreachable" is decided by silence: the listener waits 1.5 s.
+lab_udp_reachable() {
+  local port=$1 ext=${2:-$1} d lpid rc=1
+  LAB_TOKEN=$(_lab_token) LAB_RECEIVED='' LAB_PEER='' LAB_CONNECT_ERROR=''
+  d=$(mktemp -d "$LAB_DIR/udp.XXXXXX")
+  ip netns exec "$LAB_NS_LAN" timeout 5 python3 - "$port" "$d" <<'EOF' &
+import socket, sys
+port, d = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", port))
+s.settimeout(1.5)
+open(d + "/ready", "w").close()
+try:
+    data, peer = s.recvfrom(256)
+except socket.timeout:
+    sys.exit(1)
+open(d + "/peer", "w").write(peer[0])
+open(d + "/got", "w").write(data.decode(errors="replace"))
+EOF
+  lpid=$!
+  if ! _lab_wait_file "$d/ready"; then
+    _lab_say "UDP listener on lan:$port did not start"
+    kill "$lpid" 2>/dev/null || true
+    wait "$lpid" 2>/dev/null || true
+    return 2
+  fi
+  # Three copies 100 ms apart: one lost datagram must not fail the proof.
+  lab_inet timeout 3 python3 - "$LAB_WAN_IP" "$ext" "$LAB_TOKEN" <<'EOF' || true
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(3):
+    try:
+        s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))
+    except OSError:
+        pass
+    time.sleep(0.1)
+EOF
+  wait "$lpid" 2>/dev/null || true
+  LAB_RECEIVED=$(cat "$d/got" 2>/dev/null || true)
+  LAB_PEER=$(cat "$d/peer" 2>/dev/null || true)
+  [[ -n $LAB_RECEIVED && $LAB_RECEIVED == "$LAB_TOKEN" ]] && rc=0
+  rm -rf "$d"
+  return $rc
+}
+
+# lab_prove_tcp PORT reachable|unreachable [EXTERNAL_PORT]: succeeds when what inet observes matches
+# the expectation; on a mismatch says what was seen on stderr.
+lab_prove_tcp() { _lab_prove tcp "$@"; }
+lab_prove_udp() { _lab_prove udp "$@"; }
+
+_lab_prove() {
+  local proto=$1 port=$2 expect=$3 ext=${4:-$2} got
+  case $expect in reachable | unreachable) ;; *)
+    _lab_say "lab_prove_$proto: EXPECT must be reachable or unreachable, not '$expect'"
+    return 2
+    ;;
+  esac
+  if "lab_${proto}_reachable" "$port" "$ext"; then got=reachable; else got=unreachable; fi
+  if [[ $got == "$expect" ]]; then return 0; fi
+  _lab_say "$proto $LAB_WAN_IP:$ext -> lan:$port: expected $expect, got $got" \
+    "(received '${LAB_RECEIVED}', token '${LAB_TOKEN}', error '${LAB_CONNECT_ERROR}')"
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Teardown. Idempotent; safe to call from traps and by hand.
+
+# lab_reap_stale: tear down labs whose owning shell is gone (killed with SIGKILL, so no trap ran).
+# Only labs recorded in a natpunch-lab.* dir with a dead owner are touched: a lab another run is
+# still using is left alone.
+lab_reap_stale() {
+  local d owner ns pid
+  for d in "${TMPDIR:-/tmp}"/natpunch-lab.*; do
+    [[ -f $d/owner && -f $d/namespaces ]] || continue
+    owner=$(cat "$d/owner")
+    [[ $owner =~ ^[0-9]+$ ]] || continue
+    kill -0 "$owner" 2>/dev/null && continue
+    _lab_say "removing stale lab $d (owner $owner is gone)"
+    for ns in $(cat "$d/namespaces"); do
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+      ip netns del "$ns" 2>/dev/null || true
+    done
+    rm -rf "$d"
+  done
+}
+
+lab_down() {
+  [[ $_lab_up_done == 1 ]] || return 0
+  local t0 ns pid i left
+  t0=$(_lab_now_us)
+  lab_gateway_stop 2>/dev/null || true
+  # Everything the lab starts runs through `ip netns exec`, so it lives in one of our namespaces, and
+  # every process in them is ours (the names are unique to this run): end exactly those, by id.
+  # TERM first, up to 2 s to exit, then KILL.
+  for ((i = 0; i < 40; i++)); do
+    left=
+    for ns in "${LAB_NS_LAN:-}" "${LAB_NS_GW:-}" "${LAB_NS_INET:-}"; do
+      [[ -n $ns ]] && left+=" $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
+    done
+    [[ -z ${left// /} ]] && break
+    for pid in $left; do kill -TERM "$pid" 2>/dev/null || true; done
+    sleep 0.05
+  done
+  for ns in "${LAB_NS_LAN:-}" "${LAB_NS_GW:-}" "${LAB_NS_INET:-}"; do
+    [[ -n $ns ]] || continue
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  if [[ -n ${LAB_DIR:-} && $LAB_DIR == */natpunch-lab.* && -d $LAB_DIR ]]; then
+    if [[ ${LAB_KEEP_DIR:-0} == 1 ]]; then
+      rm -f "$LAB_DIR/owner"   # nothing left to reap; keep the logs for a human
+      _lab_say "kept $LAB_DIR"
+    else
+      rm -rf "$LAB_DIR"
+    fi
+  fi
+  _lab_up_done=0
+  LAB_DOWN_SECONDS=$(_lab_since "$t0")
+  export LAB_DOWN_SECONDS
+}
+
+_lab_on_exit() {
+  local rc=$?
+  trap - EXIT INT TERM
+  # 77 is a deliberate skip, not a failure worth a log.
+  if [[ $rc -ne 0 && $rc -ne 77 ]]; then lab_log_tail 40; fi
+  lab_down
+  exit "$rc"
+}
+
+_lab_on_signal() {
+  _lab_say "interrupted; tearing down"
+  exit "$1"   # runs the EXIT trap
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Router reboot in the lab: what a NAT-PMP client must notice (RFC 6886 section 3.6: the epoch
+# "seconds since start" goes back, and every mapping is gone).
+#
+#   sudo bash tests/lab/natpmp_reboot_test.sh NATPUNCH_BINARY
+#
+# Part 1 checks the lab itself with natpmpc: lab_reboot_gateway really is a reboot.
+# Part 2 checks natpunch: the epoch it reports, and `add --keep` re-creating its mapping after the
+# reboot, both by its next renewal (short lifetime) and by the gateway's announcement (long lifetime).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab.sh
+source "$HERE/lab.sh"
+
+NATPUNCH=${1:-}
+lab_require upnpc
+if [[ -z $NATPUNCH || ! -x $NATPUNCH ]]; then
+  echo "not ok - natpunch binary '$NATPUNCH' is missing or not executable"
+  exit 1
+fi
+
+failures=0
+step() {
+  local desc=$1
+  shift
+  if "$@"; then echo "ok - $desc"; else
+    echo "not ok - $desc"
+    failures=$((failures + 1))
+  fi
+}
+# natpmpc prints "epoch = N" (the gateway's seconds since its mapping table started).
+# Outputs are captured before parsing: an early-exiting reader in a pipe could SIGPIPE the writer,
+# which pipefail would turn into a false failure.
+epoch_natpmpc() {
+  local out
+  out=$(lab_lan timeout 5 natpmpc -g "$LAB_GW_IP" 2>/dev/null) || true
+  awk '/^epoch = /{print $3; exit}' <<<"$out"
+}
+listed() {
+  local out
+  out=$(lab_lan timeout 10 upnpc -u "$LAB_ROOTDESC_URL" -l 2>&1) || true
+  grep -Eq "^ *[0-9]+ $1 +$2->$LAB_LAN_IP:$3 " <<<"$out"
+}
+not_listed() { ! listed "$@"; }
+np_epoch() {
+  local out
+  out=$(lab_lan timeout 20 "$NATPUNCH" --protocol natpmp --timeout 5 --json external-ip 2>/dev/null) || true
+  python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("epoch", ""))' "$out" 2>/dev/null || true
+}
+
+lab_up
+
+# --- part 1: the lab's reboot, seen by natpmpc ---------------------------------------------------
+lab_lan timeout 5 natpmpc -g "$LAB_GW_IP" -a 8080 8080 tcp 3600 >/dev/null
+step "before reboot: mapping 8080/tcp works from inet" lab_prove_tcp 8080 reachable
+step "before reboot: miniupnpd lists it" listed TCP 8080 8080
+# Let the epoch grow to N seconds (bounded: at most 8 s) so that "it went back" is visible.
+wait_epoch() {
+  local i e=0
+  for ((i = 0; i < 16; i++)); do
+    e=$(epoch_natpmpc)
+    [[ ${e:-0} -ge $1 ]] && break
+    sleep 0.5
+  done
+  echo "${e:-0}"
+}
+before=$(wait_epoch 3)
+step "before reboot: epoch has grown to $before s" test "${before:-0}" -ge 3
+np_before=$(np_epoch)
+
+lab_reboot_gateway
+
+after=$(epoch_natpmpc)
+step "after reboot: epoch went back ($before -> $after)" test "${after:-999}" -lt "$before"
+step "after reboot: epoch is small again (<= 2 s)" test "${after:-999}" -le 2
+step "after reboot: the mapping is gone from miniupnpd's list" not_listed TCP 8080 8080
+step "after reboot: inet can no longer connect" lab_prove_tcp 8080 unreachable
+
+# --- part 2: natpunch --------------------------------------------------------------------------
+# Bounded wait (SECONDS, 0.25 s steps) until COMMAND succeeds.
+wait_until() {
+  local limit=$1 i
+  shift
+  for ((i = 0; i < limit * 4; i++)); do
+    if "$@"; then return 0; fi
+    sleep 0.25
+  done
+  return 1
+}
+has_event() { grep -q "\"event\":\"$2\"" "$1" 2>/dev/null; }
+restored() { listed TCP "$1" "$1" && lab_prove_tcp "$1" reachable 2>/dev/null; }
+
+# keep_start PORT LIFETIME: `natpunch add PORT/tcp --keep` in lan, JSON events to $LAB_DIR/keep.PORT.
+# Started through `timeout`, which passes our SIGTERM on to natpunch (and ends it after 60 s anyway).
+keep_start() {
+  ip netns exec "$LAB_NS_LAN" timeout 60 "$NATPUNCH" --protocol natpmp --timeout 5 --json -v \
+    add "$1/tcp" --keep --lifetime "$2" >"$LAB_DIR/keep.$1" 2>"$LAB_DIR/keep.$1.err" &
+  KEEP_PID=$!
+}
+keep_stop() {
+  KEEP_RC=0
+  kill -TERM "$KEEP_PID" 2>/dev/null || true
+  wait "$KEEP_PID" || KEEP_RC=$?
+}
+
+np_after=$(np_epoch)
+step "natpunch --json external-ip: epoch went back after the reboot (${np_before:-none} -> ${np_after:-none})" \
+  test "${np_after:-999999}" -lt "${np_before:-0}"
+
+# A short lifetime makes natpunch renew every 3 s, so the RFC 6886 section 3.6 epoch rule (the epoch in
+# a renewal answer went back) must notice the reboot within a few seconds.
+# The rule needs history: it cannot tell a reboot from clock drift when the last answer it saw came
+# from a gateway up for only a second or two (its 2 s slack). So start at epoch >= 4.
+wait_epoch 4 >/dev/null
+keep_start 8181 6
+step "add 8181/tcp --keep: mapped" wait_until 5 has_event "$LAB_DIR/keep.8181" mapped
+step "add 8181/tcp --keep: inet reaches lan:8181" lab_prove_tcp 8181 reachable
+lab_reboot_gateway
+step "--keep, lifetime 6: mapping back within 10 s of the reboot (listed and reachable)" \
+  wait_until 10 restored 8181
+step "--keep: reported event gateway_lost_state" has_event "$LAB_DIR/keep.8181" gateway_lost_state
+keep_stop
+step "--keep: SIGTERM ends it with status 0" test "$KEEP_RC" -eq 0
+step "--keep: reported event removed" has_event "$LAB_DIR/keep.8181" removed
+step "--keep: the mapping is gone after SIGTERM" not_listed TCP 8181 8181
+step "--keep: inet can no longer connect" lab_prove_tcp 8181 unreachable
+
+# With a long lifetime the next renewal is 30 minutes away: only the gateway's announcement can tell
+# natpunch in time. miniupnpd 2.3.1 announces its restart only with a PCP ANNOUNCE (version 2, 24 bytes)
+# to 224.0.0.1:5350 (tests/data/natpmp/miniupnpd_2.3.1/announce_pcp_5350.bin); natpunch revalidates
+# after a random 0-5 s (RFC 6887 section 14.1.3), and the epoch in that answer proves the reboot.
+wait_epoch 4 >/dev/null
+keep_start 8282 3600
+step "add 8282/tcp --keep --lifetime 3600: mapped" wait_until 5 has_event "$LAB_DIR/keep.8282" mapped
+lab_reboot_gateway
+step "--keep, lifetime 3600: mapping back within 10 s of the reboot (announcement, then epoch rule)" \
+  wait_until 10 restored 8282
+step "--keep, lifetime 3600: reported event gateway_lost_state" has_event "$LAB_DIR/keep.8282" gateway_lost_state
+keep_stop
+step "--keep, lifetime 3600: SIGTERM removes it" not_listed TCP 8282 8282
+
+if [[ $failures -ne 0 ]]; then
+  echo "# $failures step(s) failed"
+  exit 1
+fi
+echo "# all steps passed"
