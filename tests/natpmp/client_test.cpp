@@ -171,3 +171,33 @@ TEST_CASE("natpmp client: the epoch rule tells when the gateway lost its state")
     CHECK(again->gateway_lost_state);
   }
 }
+
+TEST_CASE("natpmp client: gateway announcements are judged by sender and epoch") {
+  asio::io_context io;
+  test::udp_peer gw(io, [](const bytes&, unsigned) { return std::vector<bytes>{external_answer(8000)}; });
+  auto client = make_client(io, gw);
+  REQUIRE(test::run(io, client.async_external_address()).has_value());
+  const auto from_gateway = gw.endpoint();
+  SUBCASE("from the gateway, epoch restarted: lost state") {
+    auto info = client.observe_announcement(external_answer(2, {11, 0, 0, 6}), from_gateway);
+    REQUIRE(info.has_value());
+    CHECK(info->gateway_lost_state);
+    CHECK(info->address.to_string() == "11.0.0.6");
+  }
+  SUBCASE("from another port of the same host: ignored") {
+    asio::ip::udp::endpoint other(from_gateway.address(), static_cast<std::uint16_t>(from_gateway.port() + 1));
+    CHECK(client.observe_announcement(external_answer(2), other).error() == natpmp::errc::foreign_sender);
+  }
+  SUBCASE("from another host: ignored") {
+    asio::ip::udp::endpoint other(asio::ip::make_address_v4("127.0.0.2"), from_gateway.port());
+    CHECK(client.observe_announcement(external_answer(2), other).error() == natpmp::errc::foreign_sender);
+  }
+  SUBCASE("a map answer is no announcement") {
+    const bytes map = natpmp::encode(natpmp::map_response{ip_protocol::tcp, natpmp::result_code::success, 2, 80, 80, 60});
+    CHECK(client.observe_announcement(map, from_gateway).error() == natpmp::errc::wrong_opcode);
+  }
+  SUBCASE("an announcement of 0.0.0.0 is refused") {
+    CHECK(client.observe_announcement(external_answer(9000, {0, 0, 0, 0}), from_gateway).error() ==
+          natpmp::errc::bad_external_address);
+  }
+}

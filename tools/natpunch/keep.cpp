@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <random>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -35,9 +37,21 @@ struct keeper_state {
   explicit keeper_state(asio::any_io_executor ex) : wake(ex), announcements(ex) {}
   asio::steady_timer wake;               // the loop sleeps on it; the listener cancels it to wake the loop
   asio::ip::udp::socket announcements;   // 224.0.0.1:5350
-  bool renew_now = false;
+  std::optional<std::chrono::steady_clock::time_point> renew_at;  // set by the listener: renew by then
   bool stopping = false;
 };
+
+// RFC 6887 §14.1.3: after an ANNOUNCE every client waits a random 0-5 s before renewing, so that a
+// rebooted gateway is not hit by all its clients at once.
+std::chrono::milliseconds announce_spread() {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  return std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 5000)(rng));
+}
+
+void wake_loop(keeper_state& state, std::chrono::steady_clock::time_point when) {
+  state.renew_at = state.renew_at ? std::min(*state.renew_at, when) : when;
+  state.wake.cancel();
+}
 
 void print_event(bool json, std::string_view event, const kept_mapping& k, const natpmp::client& client,
                  std::string_view text) {
@@ -68,18 +82,26 @@ asio::awaitable<void> listen_announcements(std::shared_ptr<keeper_state> state, 
     asio::ip::udp::endpoint from;
     auto [rec, n] = co_await socket.async_receive_from(asio::buffer(buffer), from, use_tuple);
     if (rec || state->stopping) co_return;
+    const auto now = std::chrono::steady_clock::now();
     auto info = client.observe_announcement(core::byte_span(buffer.data(), n), from);
-    if (!info) {
-      log::debug("ignored announcement from ", from.address().to_string(), ":", from.port(), ": ",
-                 core::describe(info.error()));
+    if (info) {
+      log::info("gateway announced external address ", info->address.to_string(), " (epoch ", info->epoch, " s)");
+      if (info->gateway_lost_state || info->address != known_address) {
+        known_address = info->address;
+        wake_loop(*state, now);
+      }
       continue;
     }
-    log::info("gateway announced external address ", info->address.to_string(), " (epoch ", info->epoch, " s)");
-    if (info->gateway_lost_state || info->address != known_address) {
-      known_address = info->address;
-      state->renew_now = true;
-      state->wake.cancel();
+    if (from.address() != asio::ip::address(client.options().gateway)) {
+      log::debug("ignored a datagram on port ", natpmp::announce_port, " from ", from.address().to_string());
+      continue;
     }
+    // Something else from the gateway itself: miniupnpd, for one, announces a restart only with a PCP
+    // ANNOUNCE. Revalidating is harmless and its answer's epoch tells by the §3.6 rule whether the
+    // gateway really lost its state, so a forged hint costs at most one rate-limited renewal.
+    log::info("unsolicited ", n, "-byte datagram from the gateway (", core::describe(info.error()),
+              "): revalidating the mapping");
+    wake_loop(*state, now + announce_spread());
   }
 }
 
@@ -104,17 +126,12 @@ asio::awaitable<int> keep_mapping(natpmp::client& client, const invocation& inv,
     co_await state->wake.async_wait(use_tuple);
     const auto cs = co_await asio::this_coro::cancellation_state;
     if (cs.cancelled() != asio::cancellation_type::none) break;
-    if (state->renew_now) {
-      state->renew_now = false;
-      // Honour the spacing: an announcement right after a renewal waits its turn.
-      const auto earliest = last_renewal + min_renew_spacing;
-      if (std::chrono::steady_clock::now() < earliest) {
-        next = earliest;
-        continue;
-      }
-    } else if (std::chrono::steady_clock::now() < next) {
-      continue;  // woken for nothing (e.g. an announcement that changed nothing)
+    if (state->renew_at) {
+      // An announcement moves the renewal earlier, never sooner than the spacing allows.
+      next = std::min(next, std::max(*state->renew_at, last_renewal + min_renew_spacing));
+      state->renew_at.reset();
     }
+    if (std::chrono::steady_clock::now() < next) continue;
 
     last_renewal = std::chrono::steady_clock::now();
     client.set_deadline(inv.options.timeout);
