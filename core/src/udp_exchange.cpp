@@ -6,7 +6,8 @@
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/buffer.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/experimental/deferred.hpp>
+#include <asio/experimental/parallel_group.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -18,7 +19,6 @@ namespace natpunch::core {
 namespace {
 
 using clock = std::chrono::steady_clock;
-using namespace asio::experimental::awaitable_operators;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 std::chrono::milliseconds jittered(std::chrono::milliseconds base, double jitter) {
@@ -26,6 +26,20 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds base, double jitter
   thread_local std::minstd_rand rng{std::random_device{}()};
   std::uniform_real_distribution<double> dist(1.0 - jitter, 1.0 + jitter);
   return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(base.count()) * dist(rng)));
+}
+
+// Datagrams already queued before a request is sent cannot answer it: a late duplicate of an earlier
+// answer would otherwise be taken for this one (NAT-PMP has no transaction ID). Bounded: a flood that
+// keeps the queue full is left to the answer check.
+void drain_stale(asio::ip::udp::socket& socket, bytes& buffer) {
+  constexpr int max_drained = 64;
+  std::error_code ec;
+  for (int i = 0; i < max_drained && socket.available(ec) > 0 && !ec; ++i) {
+    asio::ip::udp::endpoint from;
+    const std::size_t n = socket.receive_from(asio::buffer(buffer), from, 0, ec);
+    if (ec) break;
+    log::debug("dropped ", n, " stale bytes queued before the request");
+  }
 }
 
 }  // namespace
@@ -63,8 +77,10 @@ asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket
     co_return state.cancelled() != asio::cancellation_type::none;
   };
 
+  drain_stale(socket, buffer);
   for (unsigned n = 0; n < options.schedule.max_sends && clock::now() < deadline; ++n) {
     auto [send_ec, sent] = co_await socket.async_send_to(asio::buffer(request.data(), request.size()), peer, use_tuple);
+    if (co_await cancelled()) co_return transport_errc::cancelled;
     if (send_ec) co_return classify_socket_error(send_ec);
     ++reply.sends;
     log::debug("sent ", sent, " bytes to ", peer.address().to_string(), ":", peer.port(), " (try ", n + 1, "): ",
@@ -74,11 +90,17 @@ asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket
     while (clock::now() < try_end) {
       timer.expires_at(try_end);
       asio::ip::udp::endpoint from;
-      auto which = co_await (socket.async_receive_from(asio::buffer(buffer), from, use_tuple) ||
-                             timer.async_wait(use_tuple));
+      // The group reports both outcomes: a datagram received in the same instant the timer fired is
+      // still judged, not dropped with the losing operation.
+      auto [order, recv_ec, size, timer_ec] =
+          co_await asio::experimental::make_parallel_group(
+              socket.async_receive_from(asio::buffer(buffer), from, asio::experimental::deferred),
+              timer.async_wait(asio::experimental::deferred))
+              .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+      (void)order;
+      (void)timer_ec;
       if (co_await cancelled()) co_return transport_errc::cancelled;
-      if (which.index() == 1) break;  // this try's time is up: send again
-      auto [recv_ec, size] = std::get<0>(which);
+      if (recv_ec == asio::error::operation_aborted) break;  // this try's time is up: send again
       if (recv_ec) co_return classify_socket_error(recv_ec);
       if (from != peer) {
         ++reply.foreign;

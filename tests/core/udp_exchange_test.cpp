@@ -172,3 +172,30 @@ TEST_CASE("core: retransmission schedule intervals") {
   CHECK(pcp.interval(9) == 1024s);   // 3 × 512 = 1536 s, capped at MRT
   CHECK(pcp.interval(4000) == 1024s);  // no overflow for absurd n
 }
+
+TEST_CASE("core: udp exchange never takes a late duplicate of an earlier answer") {
+  asio::io_context io;
+  const bytes first{0x0a}, second{0x0b};
+  // The peer answers the first request twice (a duplicate that arrives late), the second once.
+  test::udp_peer peer(io, [&](const bytes&, unsigned i) {
+    return i == 0 ? std::vector<bytes>{first, first} : std::vector<bytes>{second};
+  });
+  auto socket = open_socket(io);
+  const auto either = [&](core::byte_span d) {
+    const bytes got(d.begin(), d.end());
+    return got == first || got == second ? std::error_code{} : make_error_code(std::errc::bad_message);
+  };
+  auto one = test::run(io, core::async_udp_exchange(socket, peer.endpoint(), request, either, fast()));
+  REQUIRE(one.has_value());
+  CHECK(one->payload == first);
+  // Let the duplicate land in the socket's queue before the next exchange starts.
+  asio::steady_timer pause(io, 50ms);
+  test::run(io, [&]() -> asio::awaitable<int> {
+    co_await pause.async_wait(asio::use_awaitable);
+    co_return 0;
+  }());
+  REQUIRE(socket.available() > 0);
+  auto two = test::run(io, core::async_udp_exchange(socket, peer.endpoint(), request, either, fast()));
+  REQUIRE(two.has_value());
+  CHECK(two->payload == second);
+}
