@@ -2,6 +2,7 @@
 
 #include <asio/use_awaitable.hpp>
 
+#include "natpunch/core/error.hpp"
 #include "natpunch/core/log.hpp"
 
 namespace natpunch::natpmp {
@@ -23,6 +24,16 @@ std::error_code client::ensure_open() {
   return {};
 }
 
+bool client::observe_epoch(std::uint32_t epoch) {
+  const bool lost = epoch_.observe(epoch, std::chrono::steady_clock::now());
+  if (lost) {
+    lost_state_pending_ = true;
+    core::log::warn("gateway ", options_.gateway.to_string(), " lost its mapping state (epoch now ", epoch,
+                    " s): it rebooted or changed its external address");
+  }
+  return lost;
+}
+
 asio::ip::address client::local_address() const {
   std::error_code ec;
   const auto local = socket_.local_endpoint(ec);
@@ -41,17 +52,22 @@ asio::awaitable<core::result<response>> client::async_request(const request& req
   };
   core::exchange_options exchange{options_.schedule, options_.deadline, max_message_size};
   auto reply = co_await core::async_udp_exchange(socket_, {options_.gateway, options_.port}, wire, check, exchange);
-  if (!reply) co_return reply.error();
+  if (!reply) {
+    // After a network error (no route, port unreachable, an interface that went away) the connected
+    // socket may hold a stale source address: reconnect on the next request, e.g. after a DHCP change.
+    const auto ec = reply.error();
+    if (ec != core::transport_errc::timed_out && ec != core::transport_errc::cancelled &&
+        ec.category() != error_category()) {
+      std::error_code ignored;
+      socket_.close(ignored);
+    }
+    co_return ec;
+  }
   last_exchange_ = *reply;
   auto resp = decode_response(reply->payload);  // cannot fail: the check accepted it
   if (!resp) co_return resp.error();
   // §3.6: every answer's epoch counts, a refusal's too (the epoch is in the 8 bytes every answer has).
-  const std::uint32_t epoch = std::visit([](const auto& r) { return r.epoch; }, *resp);
-  lost_state_in_last_answer_ = epoch_.observe(epoch, std::chrono::steady_clock::now());
-  if (lost_state_in_last_answer_) {
-    core::log::warn("gateway ", options_.gateway.to_string(), " lost its mapping state (epoch now ", epoch,
-                    " s): it rebooted or changed its external address");
-  }
+  lost_state_in_last_answer_ = observe_epoch(std::visit([](const auto& r) { return r.epoch; }, *resp));
   if (const auto verdict = check_answer(req, *resp); !verdict) co_return verdict.error();
   co_return std::move(*resp);
 }
@@ -67,7 +83,7 @@ core::result<external_address_info> client::observe_announcement(byte_span datag
   if (const std::error_code ec = mismatch(asked, *resp)) return ec;
   if (const auto verdict = check_answer(asked, *resp); !verdict) return verdict.error();
   const auto& r = std::get<external_address_response>(*resp);
-  const bool lost = epoch_.observe(r.epoch, std::chrono::steady_clock::now());
+  const bool lost = observe_epoch(r.epoch);
   return external_address_info{asio::ip::address_v4(r.external_address), r.epoch, lost};
 }
 

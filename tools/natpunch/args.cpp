@@ -57,6 +57,8 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
   std::optional<command_kind> kind;
   std::vector<std::string> positional;
   bool want_help = false;
+  bool lifetime_given = false;
+  bool description_given = false;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -78,6 +80,9 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
       return true;
     };
     std::string v;
+    // Flags take no value: "--json=false" must not quietly mean JSON on.
+    const bool is_flag = name == "--help" || name == "--verbose" || name == "--json" || name == "--keep";
+    if (is_flag && inline_value) return usage_error{name + " takes no value", topic};
     if (name == "-h" || name == "--help") {
       want_help = true;
     } else if (name == "-v" || name == "--verbose") {
@@ -107,9 +112,11 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
       const auto t = parse_number<std::uint32_t>(v, 1, 0xffffffffu);
       if (!t) return usage_error{"--lifetime must be a whole number of seconds from 1 to 4294967295, not '" + v + "'", topic};
       inv.cmd.lifetime = *t;
+      lifetime_given = true;
     } else if (name == "--description") {
       if (!value(v)) return usage_error{"--description needs a text", topic};
       inv.cmd.description = v;
+      description_given = true;
     } else if (a.starts_with("-") && a.size() > 1) {
       return usage_error{"unknown option '" + a + "'", topic};
     } else if (!kind) {
@@ -128,10 +135,15 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
     return inv;
   }
   const std::string topic = inv.cmd.help_topic;
+  // Options that only `add` understands are refused elsewhere rather than silently ignored.
+  if (*kind != command_kind::add) {
+    if (inv.cmd.keep) return usage_error{"--keep goes with add", topic};
+    if (lifetime_given) return usage_error{"--lifetime goes with add", topic};
+    if (description_given) return usage_error{"--description goes with add", topic};
+  }
   switch (*kind) {
     case command_kind::external_ip:
       if (!positional.empty()) return usage_error{"external-ip takes no argument", topic};
-      if (inv.cmd.keep) return usage_error{"--keep goes with add", topic};
       break;
     case command_kind::add:
     case command_kind::remove: {
@@ -139,11 +151,10 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
       const auto spec = parse_port_spec(positional.front());
       if (!spec) {
         return usage_error{"'" + positional.front() +
-                               "' is not INTERNAL[:EXTERNAL]/tcp|udp with ports from 1 to 65535 (e.g. 8333/tcp, 2222:22/tcp)",
+                               "' is not INTERNAL[:EXTERNAL]/tcp|udp with ports from 1 to 65535 (e.g. 8333/tcp, or 22:2222/tcp for local port 22 on public port 2222)",
                            topic};
       }
       inv.cmd.ports = *spec;
-      if (inv.cmd.keep && *kind != command_kind::add) return usage_error{"--keep goes with add", topic};
       break;
     }
     case command_kind::help: break;
@@ -180,7 +191,7 @@ the port and lifetime it actually granted. Run it again before the lifetime ends
 
 examples:
   natpunch add 8333/tcp                  forward the same public port to local port 8333
-  natpunch add 2222:22/tcp               ask for public port 2222 to reach local ssh on 22
+  natpunch add 22:2222/tcp               public port 2222 reaches local ssh on port 22
   natpunch add 8333/tcp --keep           hold it until Ctrl-C, through gateway reboots
   natpunch --json add 30303/udp --lifetime 3600
       {"protocol":"natpmp","external_ip":"203.0.113.7","external_port":30303,"internal_ip":"192.168.1.20",
@@ -194,7 +205,7 @@ Removes the mapping that forwards to local port INTERNAL. With NAT-PMP a mapping
 internal port, so EXTERNAL is accepted for symmetry with `add` and not sent.
 
 example:
-  natpunch delete 2222:22/tcp
+  natpunch delete 22:2222/tcp
 )";
   }
   return R"(natpunch - open a TCP or UDP port on your home gateway and keep it reachable from the internet

@@ -169,6 +169,8 @@ json_object mapping_json(const natpmp::client& client, const asio::ip::address_v
 }
 
 asio::awaitable<int> run_command(const invocation& inv) {
+  // Ctrl-C is reported by every exchange as transport_errc::cancelled; it must never throw instead.
+  co_await asio::this_coro::throw_if_cancelled(false);
   const auto& options = inv.options;
   if (options.protocol == protocol_choice::pcp || options.protocol == protocol_choice::upnp) {
     std::cerr << "natpunch: error: this build speaks NAT-PMP only; PCP and UPnP IGD are not implemented yet "

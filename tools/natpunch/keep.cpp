@@ -112,45 +112,66 @@ std::chrono::seconds renewal_delay(std::uint32_t lifetime) {
 }  // namespace
 
 asio::awaitable<int> keep_mapping(natpmp::client& client, const invocation& inv, kept_mapping current) {
+  co_await asio::this_coro::throw_if_cancelled(false);  // a stop is a value to act on, never an exception
   const bool json = inv.options.json;
   const auto& ports = inv.cmd.ports;
+  const std::string spec = std::to_string(ports.internal_port) + "/" + std::string(core::to_string(ports.protocol));
   auto executor = co_await asio::this_coro::executor;
   auto state = std::make_shared<keeper_state>(executor);
+  // Whatever way this coroutine ends, the listener's socket closes, so the detached listener ends too
+  // and io_context::run can return.
+  struct listener_closer {
+    keeper_state& state;
+    ~listener_closer() {
+      state.stopping = true;
+      std::error_code ignored;
+      state.announcements.close(ignored);
+    }
+  } closer{*state};
   asio::co_spawn(executor, listen_announcements(state, client, current.external_address), asio::detached);
 
+  const auto stop_requested = []() -> asio::awaitable<bool> {
+    co_return (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+  };
   auto next = std::chrono::steady_clock::now() + renewal_delay(current.mapping.lifetime);
   auto retry = std::chrono::seconds(first_retry);
   auto last_renewal = std::chrono::steady_clock::now();
-  for (;;) {
-    state->wake.expires_at(next);
-    co_await state->wake.async_wait(use_tuple);
-    const auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none) break;
+  while (!co_await stop_requested()) {
+    // A wake-up that came while a request was in flight is folded in here, before the next sleep.
     if (state->renew_at) {
-      // An announcement moves the renewal earlier, never sooner than the spacing allows.
       next = std::min(next, std::max(*state->renew_at, last_renewal + min_renew_spacing));
       state->renew_at.reset();
     }
-    if (std::chrono::steady_clock::now() < next) continue;
+    if (std::chrono::steady_clock::now() < next) {
+      state->wake.expires_at(next);
+      co_await state->wake.async_wait(use_tuple);
+      continue;
+    }
 
     last_renewal = std::chrono::steady_clock::now();
     client.set_deadline(inv.options.timeout);
     auto renewed = co_await client.async_map(ports.protocol, ports.internal_port, current.mapping.external_port,
                                              inv.cmd.lifetime);
-    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) break;
+    if (co_await stop_requested()) break;
     if (!renewed) {
-      print_error(json, "renewing " + std::to_string(ports.internal_port) + "/" + std::string(core::to_string(ports.protocol)) +
-                            " (retrying in " + std::to_string(retry.count()) + " s)",
-                  renewed.error());
+      print_error(json, "renewing " + spec + " (retrying in " + std::to_string(retry.count()) + " s)", renewed.error());
       next = std::chrono::steady_clock::now() + retry;
       retry = std::min<std::chrono::seconds>(retry * 2, max_retry);
       continue;
     }
     retry = first_retry;
-    const bool lost = renewed->gateway_lost_state;
     const bool port_changed = renewed->external_port != current.mapping.external_port;
     current.mapping = *renewed;
     auto ext = co_await client.async_external_address();
+    if (co_await stop_requested()) break;
+    if (ext && ext->gateway_lost_state) {
+      // The gateway lost its state between the renewal and this answer: the mapping just made is gone
+      // too. Map again at once; take_lost_state() still holds the news for that renewal's report.
+      next = std::chrono::steady_clock::now();
+      continue;
+    }
+    // Any observation since the last report counts: an answer, a refusal, or an announcement.
+    const bool lost = client.take_lost_state();
     const bool address_changed = ext && ext->address != current.external_address;
     if (ext) current.external_address = ext->address;
     const std::string where = current.external_address.to_string() + ":" + std::to_string(current.mapping.external_port);
@@ -166,8 +187,8 @@ asio::awaitable<int> keep_mapping(natpmp::client& client, const invocation& inv,
     next = std::chrono::steady_clock::now() + renewal_delay(current.mapping.lifetime);
   }
 
-  // Stopped by a signal: remove the mapping. A fresh cancellation state lets the delete run; a second
-  // Ctrl-C cancels it.
+  // Stopped by a signal: remove the mapping. A fresh cancellation state lets the delete run; another
+  // signal (main re-arms its handler) cancels it.
   state->stopping = true;
   std::error_code ignored;
   state->announcements.close(ignored);

@@ -1,6 +1,7 @@
 // natpunch: open a TCP or UDP port on the home gateway. See `natpunch --help`.
 #include <csignal>
 #include <exception>
+#include <functional>
 #include <iostream>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -40,10 +41,14 @@ int main(int argc, char** argv) {
   asio::io_context io;
   // Ctrl-C / SIGTERM cancel the request in flight; the command then exits promptly with status 3.
   asio::cancellation_signal cancel;
+  // Re-armed after every signal: a second Ctrl-C during `add --keep`'s delete-on-exit cancels it too.
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const std::error_code& ec, int) {
-    if (!ec) cancel.emit(asio::cancellation_type::terminal);
-  });
+  std::function<void(const std::error_code&, int)> on_signal = [&](const std::error_code& ec, int) {
+    if (ec) return;
+    cancel.emit(asio::cancellation_type::terminal);
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
   int status = cli::exit_unreachable;
   std::exception_ptr failure;
   asio::co_spawn(io, cli::run_command(inv),

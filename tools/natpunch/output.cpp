@@ -63,6 +63,7 @@ json_object& json_object::add_raw(std::string_view k, std::string_view json) {
 exit_status exit_status_for(const std::error_code& ec) {
   if (ec.category() == natpmp::result_code_category()) return exit_refused;
   if (ec.category() == natpmp::error_category()) return exit_bad_answer;
+  if (ec == core::transport_errc::message_too_large) return exit_bad_answer;  // an oversize answer is malformed
   return exit_unreachable;  // transport, routing and OS errors: no usable answer
 }
 

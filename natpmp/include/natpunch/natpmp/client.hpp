@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <utility>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
@@ -62,6 +63,11 @@ class client {
   // tracker as answers do, so a reboot shows as gateway_lost_state. Anything else is an error to ignore.
   core::result<external_address_info> observe_announcement(byte_span datagram, const asio::ip::udp::endpoint& from);
 
+  // True once since the last call if any observation (an answer of any kind, or an announcement) showed
+  // by the §3.6 rule that the gateway lost its state; reading clears it. A keeper uses this so that a
+  // reboot seen first in an announcement or in a refusal is still reported with its renewal.
+  [[nodiscard]] bool take_lost_state() noexcept { return std::exchange(lost_state_pending_, false); }
+
   // The local address facing the gateway (known after the first request; unspecified before).
   [[nodiscard]] asio::ip::address local_address() const;
   [[nodiscard]] const client_options& options() const noexcept { return options_; }
@@ -77,7 +83,10 @@ class client {
   client_options options_;
   asio::ip::udp::socket socket_;
   epoch_tracker epoch_;
+  bool observe_epoch(std::uint32_t epoch);
+
   bool lost_state_in_last_answer_ = false;
+  bool lost_state_pending_ = false;
   core::exchange_reply last_exchange_;
 };
 

@@ -1,0 +1,117 @@
+#include <doctest/doctest.h>
+
+#include "args.hpp"
+
+using namespace natpunch::cli;
+using natpunch::core::ip_protocol;
+
+namespace {
+
+invocation parse_ok(std::vector<std::string> args) {
+  auto parsed = parse_args(args);
+  if (const auto* err = std::get_if<usage_error>(&parsed)) FAIL_CHECK("unexpected usage error: " << err->message);
+  REQUIRE(std::holds_alternative<invocation>(parsed));
+  return std::get<invocation>(parsed);
+}
+
+std::string parse_error(std::vector<std::string> args) {
+  auto parsed = parse_args(args);
+  REQUIRE_MESSAGE(std::holds_alternative<usage_error>(parsed), "expected a usage error");
+  return std::get<usage_error>(parsed).message;
+}
+
+}  // namespace
+
+TEST_CASE("cli: port spec is INTERNAL[:EXTERNAL]/tcp|udp") {
+  SUBCASE("internal only") {
+    const auto spec = parse_port_spec("8333/tcp");
+    REQUIRE(spec.has_value());
+    CHECK(spec->internal_port == 8333);
+    CHECK_FALSE(spec->external_port.has_value());
+    CHECK(spec->protocol == ip_protocol::tcp);
+  }
+  SUBCASE("internal first, then external: local ssh on public port 2222") {
+    const auto spec = parse_port_spec("22:2222/tcp");
+    REQUIRE(spec.has_value());
+    CHECK(spec->internal_port == 22);
+    CHECK(spec->external_port == 2222);
+  }
+  SUBCASE("protocol in any case") { CHECK(parse_port_spec("53/UDP")->protocol == ip_protocol::udp); }
+  SUBCASE("rejected") {
+    for (const char* bad : {"", "8333", "8333/", "/tcp", "0/tcp", "65536/tcp", "8333/sctp", "8333:0/tcp",
+                            "8333:/tcp", ":80/tcp", "-1/tcp", "+80/tcp", "80 /tcp", "80:90:100/tcp", "١٢/tcp"}) {
+      CAPTURE(bad);
+      CHECK_FALSE(parse_port_spec(bad).has_value());
+    }
+  }
+}
+
+TEST_CASE("cli: commands and their options") {
+  SUBCASE("add with everything") {
+    const auto inv = parse_ok({"--protocol", "natpmp", "--gateway=192.168.1.1", "--timeout", "3", "--json", "-vv",
+                               "add", "8333/udp", "--lifetime", "60", "--description", "node", "--keep"});
+    CHECK(inv.options.protocol == protocol_choice::natpmp);
+    CHECK(inv.options.gateway == "192.168.1.1");
+    CHECK(inv.options.timeout == std::chrono::seconds(3));
+    CHECK(inv.options.json);
+    CHECK(inv.options.verbosity == 2);
+    CHECK(inv.cmd.kind == command_kind::add);
+    CHECK(inv.cmd.ports.internal_port == 8333);
+    CHECK(inv.cmd.lifetime == 60);
+    CHECK(inv.cmd.description == "node");
+    CHECK(inv.cmd.keep);
+  }
+  SUBCASE("defaults") {
+    const auto inv = parse_ok({"add", "8333/tcp"});
+    CHECK(inv.options.protocol == protocol_choice::automatic);
+    CHECK(inv.options.timeout == std::chrono::seconds(10));
+    CHECK(inv.cmd.lifetime == 7200);
+    CHECK_FALSE(inv.cmd.keep);
+  }
+  SUBCASE("delete and external-ip") {
+    CHECK(parse_ok({"delete", "22:2222/tcp"}).cmd.kind == command_kind::remove);
+    CHECK(parse_ok({"external-ip"}).cmd.kind == command_kind::external_ip);
+  }
+}
+
+TEST_CASE("cli: help is reachable every way") {
+  CHECK(parse_ok({}).cmd.kind == command_kind::help);
+  CHECK(parse_ok({"--help"}).cmd.help_topic.empty());
+  CHECK(parse_ok({"add", "--help"}).cmd.help_topic == "add");
+  CHECK(parse_ok({"help", "delete"}).cmd.help_topic == "delete");
+  CHECK(parse_ok({"add", "-h", "not-a-spec"}).cmd.kind == command_kind::help);
+  for (const char* topic : {"", "add", "delete", "external-ip"}) {
+    CAPTURE(topic);
+    CHECK(help_text(topic).find("usage: natpunch") != std::string::npos);
+  }
+  CHECK(help_text("add").find("22:2222/tcp") != std::string::npos);
+}
+
+TEST_CASE("cli: usage errors say what is wrong") {
+  CHECK(parse_error({"frobnicate"}).find("unknown command 'frobnicate'") != std::string::npos);
+  CHECK(parse_error({"add"}).find("exactly one") != std::string::npos);
+  CHECK(parse_error({"add", "1/tcp", "2/tcp"}).find("exactly one") != std::string::npos);
+  CHECK(parse_error({"add", "70000/tcp"}).find("'70000/tcp' is not") != std::string::npos);
+  CHECK(parse_error({"--protocol", "smtp", "external-ip"}).find("unknown protocol 'smtp'") != std::string::npos);
+  CHECK(parse_error({"--protocol"}).find("needs a value") != std::string::npos);
+  CHECK(parse_error({"--timeout", "0", "external-ip"}).find("--timeout must be") != std::string::npos);
+  CHECK(parse_error({"--timeout", "3601", "external-ip"}).find("--timeout must be") != std::string::npos);
+  CHECK(parse_error({"add", "1/tcp", "--lifetime", "0"}).find("--lifetime must be") != std::string::npos);
+  CHECK(parse_error({"add", "1/tcp", "--lifetime", "4294967296"}).find("--lifetime must be") != std::string::npos);
+  CHECK(parse_error({"--bogus", "external-ip"}).find("unknown option '--bogus'") != std::string::npos);
+  CHECK(parse_error({"external-ip", "extra"}).find("takes no argument") != std::string::npos);
+  SUBCASE("flags take no value") {
+    CHECK(parse_error({"--json=false", "external-ip"}) == "--json takes no value");
+    CHECK(parse_error({"add", "1/tcp", "--keep=no"}) == "--keep takes no value");
+  }
+  SUBCASE("add-only options are refused elsewhere, not ignored") {
+    CHECK(parse_error({"delete", "1/tcp", "--keep"}) == "--keep goes with add");
+    CHECK(parse_error({"delete", "1/tcp", "--lifetime", "60"}) == "--lifetime goes with add");
+    CHECK(parse_error({"external-ip", "--description", "x"}) == "--description goes with add");
+  }
+  SUBCASE("the error names the command whose help to read") {
+    auto parsed = parse_args({"add", "nope"});
+    REQUIRE(std::holds_alternative<usage_error>(parsed));
+    CHECK(std::get<usage_error>(parsed).topic == "add");
+  }
+}
