@@ -53,14 +53,10 @@ bool usable_external_address(const std::array<std::uint8_t, 4>& a) noexcept {
 }
 
 core::result<void> check_map(const map_request& req, const map_response& resp) {
-  if (resp.internal_port != req.internal_port) return errc::internal_port_mismatch;
-  if (req.lifetime == 0) {
-    // §3.4: a successful delete answers lifetime 0. The external port is not checked: the RFC asks
-    // for 0, but a stale non-zero value does no harm once the lifetime says the mapping is gone.
-    if (resp.lifetime != 0) return errc::bad_mapping;
-    return core::ok;
-  }
-  if (resp.external_port == 0 || resp.lifetime == 0) return errc::bad_mapping;
+  // mismatch() has already matched the internal port and the lifetime's zeroness (delete vs create).
+  // §3.4: a delete's external port is not checked: the RFC asks for 0, but a stale non-zero value does
+  // no harm once the lifetime says the mapping is gone.
+  if (req.lifetime != 0 && resp.external_port == 0) return errc::bad_mapping;
   return core::ok;
 }
 
@@ -185,6 +181,10 @@ std::error_code mismatch(const request& req, const response& resp) noexcept {
   const auto& asked = std::get<map_request>(req);
   const bool short_failure = map->result != result_code::success && map->internal_port == 0;
   if (map->internal_port != asked.internal_port && !short_failure) return errc::internal_port_mismatch;
+  // NAT-PMP has no transaction ID, but a delete's success carries lifetime 0 (§3.4) and a create's does
+  // not: a success on the other side of that line answers the other kind of request (a renewal's answer
+  // arriving after the delete was sent), so it is stale, not a broken gateway.
+  if (map->result == result_code::success && (asked.lifetime == 0) != (map->lifetime == 0)) return errc::bad_mapping;
   return {};
 }
 

@@ -64,6 +64,16 @@ TEST_CASE("natpmp: a map answer for another internal port answers another reques
   }
 }
 
+TEST_CASE("natpmp: a success with the other kind of lifetime answers the other kind of request") {
+  // A renewal's late answer (lifetime > 0) is not the answer to a delete sent after it, and vice versa.
+  CHECK(natpmp::mismatch(udp_delete, map_answer(ip_protocol::udp, 5000, 6000, 7200)) == errc::bad_mapping);
+  CHECK(natpmp::mismatch(udp_create, map_answer(ip_protocol::udp, 5000, 0, 0)) == errc::bad_mapping);
+  CHECK(natpmp::answers(udp_delete, map_answer(ip_protocol::udp, 5000, 0, 0)));
+  SUBCASE("refusals carry no meaningful lifetime and still answer") {
+    CHECK(natpmp::answers(udp_delete, natpmp::map_response{ip_protocol::udp, result_code::not_authorized, 1, 5000, 0, 9}));
+  }
+}
+
 TEST_CASE("natpmp: check_answer rejects a response to another opcode") {
   CHECK(natpmp::check_answer(address_request, map_answer(ip_protocol::tcp, 5000, 6000, 7200)).error() ==
         errc::wrong_opcode);

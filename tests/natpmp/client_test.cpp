@@ -201,3 +201,18 @@ TEST_CASE("natpmp client: gateway announcements are judged by sender and epoch")
           natpmp::errc::bad_external_address);
   }
 }
+
+TEST_CASE("natpmp client: a delete skips a renewal's late answer and takes its own") {
+  asio::io_context io;
+  // The gateway first delivers the answer to an earlier renewal (lifetime 60), then the delete's.
+  test::udp_peer gw(io, [](const bytes& req, unsigned) {
+    return std::vector<bytes>{
+        natpmp::encode(natpmp::map_response{ip_protocol::tcp, natpmp::result_code::success, 40, 9000, 9000, 60}),
+        map_answer(req, 41)};
+  });
+  auto client = make_client(io, gw);
+  auto removed = test::run(io, client.async_delete(ip_protocol::tcp, 9000));
+  REQUIRE(removed.has_value());
+  CHECK(removed->lifetime == 0);
+  CHECK(client.last_exchange().ignored == 1);
+}

@@ -115,9 +115,11 @@ core::result<response> decode_response(byte_span data);
 // Returns ok or the first error.
 core::result<void> check_answer(const request& req, const response& resp);
 
-// Why `resp` cannot be the answer to `req` (errc::wrong_opcode, or errc::internal_port_mismatch for a
-// map answer naming another internal port), or an empty code when it can. A client ignores such a
-// datagram as stale (an answer to an earlier request) and keeps waiting instead of failing.
+// Why `resp` cannot be the answer to `req`, or an empty code when it can: errc::wrong_opcode;
+// errc::internal_port_mismatch for a map answer naming another internal port; errc::bad_mapping for a
+// success whose lifetime is 0 to a create or non-zero to a delete (NAT-PMP has no transaction ID: that
+// is the answer to the other kind of request). A client ignores such a datagram as stale and keeps
+// waiting; if nothing better comes, the reason is its error.
 std::error_code mismatch(const request& req, const response& resp) noexcept;
 bool answers(const request& req, const response& resp) noexcept;  // !mismatch(req, resp)
 
