@@ -234,6 +234,7 @@ exit status:
   2  usage error (nothing was sent)
   3  no usable answer: timeout, no gateway, port unreachable, no route
   4  the gateway's answer was malformed or nonsensical (e.g. external address 0.0.0.0)
+  130  interrupted (Ctrl-C, SIGTERM); an interrupted add deletes what it may have made
 
 examples:
   natpunch add 8333/tcp           forward public port 8333 to this machine's port 8333

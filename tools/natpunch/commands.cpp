@@ -57,6 +57,23 @@ std::chrono::milliseconds remaining(clock::time_point deadline) {
 }
 
 
+// Ctrl-C during `add`: the gateway may already hold the mapping (the request may have arrived even if
+// its answer did not), so leave nothing behind: delete it, bounded by --timeout. A second signal
+// cancels this too.
+asio::awaitable<int> undo_interrupted_add(natpmp::client& client, const invocation& inv, const std::string& spec) {
+  co_await asio::this_coro::reset_cancellation_state();
+  co_await asio::this_coro::throw_if_cancelled(false);
+  client.set_deadline(inv.options.timeout);
+  auto removed = co_await client.async_delete(inv.cmd.ports.protocol, inv.cmd.ports.internal_port);
+  if (removed) {
+    std::cerr << "natpunch: interrupted: add " << spec << " undone (mapping deleted)\n";
+  } else {
+    print_error(inv.options.json, "interrupted, and undoing add " + spec + " failed (the gateway may hold it)",
+                removed.error());
+  }
+  co_return exit_interrupted;
+}
+
 asio::awaitable<int> run_natpmp(const invocation& inv, const gateway_target& gw) {
   const auto& options = inv.options;
   const auto& cmd = inv.cmd;
@@ -116,12 +133,14 @@ asio::awaitable<int> run_natpmp(const invocation& inv, const gateway_target& gw)
   // add: the mapping first (what the user asked for), then the address to print with it.
   const std::uint16_t suggested = ports.external_port.value_or(ports.internal_port);
   auto mapped = co_await client.async_map(ports.protocol, ports.internal_port, suggested, cmd.lifetime);
+  if (mapped.error() == core::transport_errc::cancelled) co_return co_await undo_interrupted_add(client, inv, spec);
   if (!mapped) {
     print_error(options.json, "add " + spec + " on " + gateway_text, mapped.error());
     co_return exit_status_for(mapped.error());
   }
   client.set_deadline(remaining(deadline));
   auto ext = co_await client.async_external_address();
+  if (ext.error() == core::transport_errc::cancelled) co_return co_await undo_interrupted_add(client, inv, spec);
   if (!ext) {
     // The mapping exists on the gateway; say so, so the user can delete it or retry.
     print_error(options.json,

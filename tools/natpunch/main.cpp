@@ -1,7 +1,9 @@
 // natpunch: open a TCP or UDP port on the home gateway. See `natpunch --help`.
 #include <csignal>
 #include <exception>
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <iostream>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -42,10 +44,19 @@ int main(int argc, char** argv) {
   // Ctrl-C / SIGTERM cancel the request in flight; the command then exits promptly with status 3.
   asio::cancellation_signal cancel;
   // Re-armed after every signal: a second Ctrl-C during `add --keep`'s delete-on-exit cancels it too.
+  // A repeat within a second is the same request delivered twice, not a second request: GNU timeout
+  // signals the child and then its whole process group, and systemd's control-group kill does alike.
+  // Counting it would cancel the delete-on-exit and leave the mapping behind.
+  constexpr auto duplicate_window = std::chrono::seconds(1);
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  std::optional<std::chrono::steady_clock::time_point> last_signal;
   std::function<void(const std::error_code&, int)> on_signal = [&](const std::error_code& ec, int) {
     if (ec) return;
-    cancel.emit(asio::cancellation_type::terminal);
+    const auto now = std::chrono::steady_clock::now();
+    if (!last_signal || now - *last_signal >= duplicate_window) {
+      cancel.emit(asio::cancellation_type::terminal);
+      last_signal = now;
+    }
     signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);

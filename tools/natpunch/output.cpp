@@ -64,6 +64,7 @@ exit_status exit_status_for(const std::error_code& ec) {
   if (ec.category() == natpmp::result_code_category()) return exit_refused;
   if (ec.category() == natpmp::error_category()) return exit_bad_answer;
   if (ec == core::transport_errc::message_too_large) return exit_bad_answer;  // an oversize answer is malformed
+  if (ec == core::transport_errc::cancelled) return exit_interrupted;
   return exit_unreachable;  // transport, routing and OS errors: no usable answer
 }
 

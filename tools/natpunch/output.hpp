@@ -29,7 +29,14 @@ class json_object {
 std::string json_escape(std::string_view text);
 
 // Exit statuses (documented in `natpunch --help`).
-enum exit_status : int { exit_ok = 0, exit_refused = 1, exit_usage = 2, exit_unreachable = 3, exit_bad_answer = 4 };
+enum exit_status : int {
+  exit_ok = 0,
+  exit_refused = 1,
+  exit_usage = 2,
+  exit_unreachable = 3,
+  exit_bad_answer = 4,
+  exit_interrupted = 130,  // SIGINT/SIGTERM, as shells report 128 + SIGINT
+};
 
 // Which exit status an error maps to, by its category.
 exit_status exit_status_for(const std::error_code& ec);
