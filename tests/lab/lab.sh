@@ -11,6 +11,8 @@
 #                                      installs an EXIT/INT/TERM trap that calls lab_down
 #   lab_lan CMD... / lab_gw CMD... / lab_inet CMD...   run CMD inside that namespace
 #   lab_prove_tcp PORT reachable|unreachable [EXTERNAL_PORT]   (same for lab_prove_udp)
+#   lab_step DESC CMD... / lab_finish  one "ok - DESC" / "not ok - DESC" line per step; summary and exit
+#   lab_listed PROTO EXT_PORT INT_PORT does miniupnpd list the mapping (upnpc -l, the independent witness)
 #   lab_reboot_gateway                 power-cycle the router: mappings gone, NAT-PMP epoch restarts
 #   lab_change_wan_ip NEW_IP           new public address; miniupnpd told with SIGUSR1 (it announces)
 #   lab_down                           stop everything the lab started, delete namespaces and temp dir
@@ -459,6 +461,46 @@ _lab_prove() {
     "(received '${LAB_RECEIVED}', token '${LAB_TOKEN}', error '${LAB_CONNECT_ERROR}')"
   return 1
 }
+
+# ---------------------------------------------------------------------------------------------------
+# Test steps (TAP-like output) and the gateway's own view of its table.
+
+LAB_FAILURES=0
+
+# lab_step DESCRIPTION COMMAND...: runs COMMAND and prints one line, "ok - DESCRIPTION" or
+# "not ok - DESCRIPTION" (then LAB_FAILURES grows), whatever COMMAND does. Never fails itself, so a
+# script goes on to its next step under set -e.
+lab_step() {
+  local desc=$1
+  shift
+  if "$@"; then echo "ok - $desc"; else
+    echo "not ok - $desc"
+    LAB_FAILURES=$((LAB_FAILURES + 1))
+  fi
+}
+
+# lab_finish: the last line of a test script. Prints the summary and exits 1 if any step failed, else 0
+# (the EXIT trap then tears the lab down, with miniupnpd's log on a failure).
+lab_finish() {
+  if [[ $LAB_FAILURES -ne 0 ]]; then
+    echo "# $LAB_FAILURES step(s) failed"
+    exit 1
+  fi
+  echo "# all steps passed"
+  exit 0
+}
+
+# lab_listed TCP|UDP EXTERNAL_PORT INTERNAL_PORT -> 0 if the gateway lists the mapping
+# EXTERNAL_PORT -> $LAB_LAN_IP:INTERNAL_PORT. The independent witness: miniupnpd's table as UPnP IGD
+# reports it to `upnpc -l` in lan (another protocol and client than natpunch's; NAT-PMP mappings appear
+# there as 'NAT-PMP <port> <proto>'). Output captured before grep: with pipefail, a grep -q that exits
+# early could SIGPIPE upnpc and fail the pipe.
+lab_listed() {
+  local proto=$1 ext=$2 int=$3 list
+  list=$(lab_lan timeout 10 upnpc -u "$LAB_ROOTDESC_URL" -l 2>&1) || true
+  grep -Eq "^ *[0-9]+ $proto +$ext->$LAB_LAN_IP:$int " <<<"$list"
+}
+lab_unlisted() { ! lab_listed "$@"; }
 
 # ---------------------------------------------------------------------------------------------------
 # Teardown. Idempotent; safe to call from traps and by hand.
