@@ -495,12 +495,25 @@ lab_finish() {
 # reports it to `upnpc -l` in lan (another protocol and client than natpunch's; NAT-PMP mappings appear
 # there as 'NAT-PMP <port> <proto>'). Output captured before grep: with pipefail, a grep -q that exits
 # early could SIGPIPE upnpc and fail the pipe.
-lab_listed() {
-  local proto=$1 ext=$2 int=$3 list
-  list=$(lab_lan timeout 10 upnpc -u "$LAB_ROOTDESC_URL" -l 2>&1) || true
-  grep -Eq "^ *[0-9]+ $proto +$ext->$LAB_LAN_IP:$int " <<<"$list"
+# The witness must have answered: a list without "ExternalIPAddress =" means upnpc reached nothing, and
+# then neither "listed" nor "not listed" is proven (status 2, which lab_step counts as a failure).
+_lab_witness_list() {
+  LAB_WITNESS_LIST=$(lab_lan timeout 10 upnpc -u "$LAB_ROOTDESC_URL" -l 2>&1) || true
+  if ! grep -q "ExternalIPAddress = " <<<"$LAB_WITNESS_LIST"; then
+    _lab_say "upnpc got no answer from $LAB_ROOTDESC_URL: $(head -c 300 <<<"$LAB_WITNESS_LIST")"
+    return 2
+  fi
 }
-lab_unlisted() { ! lab_listed "$@"; }
+lab_listed() {
+  local proto=$1 ext=$2 int=$3
+  _lab_witness_list || return 2
+  grep -Eq "^ *[0-9]+ $proto +$ext->$LAB_LAN_IP:$int " <<<"$LAB_WITNESS_LIST"
+}
+lab_unlisted() {
+  local proto=$1 ext=$2 int=$3
+  _lab_witness_list || return 2
+  ! grep -Eq "^ *[0-9]+ $proto +$ext->$LAB_LAN_IP:$int " <<<"$LAB_WITNESS_LIST"
+}
 
 # ---------------------------------------------------------------------------------------------------
 # Teardown. Idempotent; safe to call from traps and by hand.

@@ -63,7 +63,7 @@ TEST_CASE("natpmp: malformed-input error messages") {
       errc::truncated,     errc::bad_length,     errc::bad_version,
       errc::not_a_response, errc::not_a_request, errc::unknown_opcode,
       errc::wrong_opcode,  errc::internal_port_mismatch, errc::bad_external_address,
-      errc::bad_mapping,   errc::bad_request,
+      errc::bad_mapping,   errc::bad_request,    errc::foreign_sender,
   };
   std::set<std::string> seen;
   for (const errc e : all) {
