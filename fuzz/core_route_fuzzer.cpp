@@ -6,15 +6,14 @@
 #include <string_view>
 #include <vector>
 
+#include "support.hpp"
 #include "natpunch/core/route.hpp"
 
 using namespace natpunch::core;
 
 namespace {
-void require(bool condition) {
-  if (!condition) __builtin_trap();
-}
 
+using natpunch::fuzz::require;
 template <typename Route>
 void check_routes(const result<std::vector<Route>>& routes, const route_limits& limits) {
   require(routes.has_value() != static_cast<bool>(routes.error()));
@@ -36,9 +35,12 @@ void check_routes(const result<std::vector<Route>>& routes, const route_limits& 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const route_limits limits{64, 15};
-  check_routes(parse_proc_net_route(text, limits), limits);
-  check_routes(parse_proc_net_ipv6_route(text, limits), limits);
-  return 0;
+  return natpunch::fuzz::guarded(
+      [](byte_span input) {
+        const std::string_view text(reinterpret_cast<const char*>(input.data()), input.size());
+        const route_limits limits{64, 15};
+        check_routes(parse_proc_net_route(text, limits), limits);
+        check_routes(parse_proc_net_ipv6_route(text, limits), limits);
+      },
+      data, size);
 }

@@ -9,15 +9,14 @@
 #include <variant>
 #include <vector>
 
+#include "support.hpp"
 #include "natpunch/natpmp/codec.hpp"
 
 namespace {
 
-namespace natpmp = natpunch::natpmp;
+using natpunch::fuzz::require;
 
-void require(bool condition) {
-  if (!condition) __builtin_trap();
-}
+namespace natpmp = natpunch::natpmp;
 
 // What RFC 6886 §3.2-3.4 has a gateway answer on success.
 natpmp::response conforming_answer(const natpmp::request& req) {
@@ -59,10 +58,5 @@ void run(natpunch::core::byte_span input) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  try {
-    run(natpunch::core::byte_span(data, size));
-  } catch (...) {
-    __builtin_trap();  // nothing here may throw: malformed input is an error code, not an exception
-  }
-  return 0;
+  return natpunch::fuzz::guarded(run, data, size);
 }

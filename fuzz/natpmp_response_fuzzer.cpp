@@ -10,16 +10,15 @@
 #include <variant>
 #include <vector>
 
+#include "support.hpp"
 #include "natpunch/natpmp/codec.hpp"
 
 namespace {
 
+using natpunch::fuzz::require;
+
 namespace natpmp = natpunch::natpmp;
 using natpunch::core::ip_protocol;
-
-void require(bool condition) {
-  if (!condition) __builtin_trap();
-}
 
 natpmp::result_code result_of(const natpmp::response& resp) {
   return std::visit([](const auto& r) { return r.result; }, resp);
@@ -81,10 +80,5 @@ void run(natpunch::core::byte_span input) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  try {
-    run(natpunch::core::byte_span(data, size));
-  } catch (...) {
-    __builtin_trap();  // nothing here may throw: malformed input is an error code, not an exception
-  }
-  return 0;
+  return natpunch::fuzz::guarded(run, data, size);
 }

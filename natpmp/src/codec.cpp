@@ -60,6 +60,21 @@ core::result<void> check_map(const map_request& req, const map_response& resp) {
   return core::ok;
 }
 
+// Version and opcode, the two bytes every message starts with; `response` says which way the R bit must be.
+core::result<opcode> read_header(core::byte_reader& in, bool response) {
+  const std::uint8_t vers = in.u8();
+  if (!in.ok()) return errc::truncated;
+  if (vers != version) return errc::bad_version;
+  const std::uint8_t op = in.u8();
+  if (!in.ok()) return errc::truncated;
+  const bool has_response_bit = (op & response_bit) != 0;
+  if (response && !has_response_bit) return errc::not_a_response;
+  if (!response && has_response_bit) return errc::not_a_request;
+  const std::optional<opcode> code = to_opcode(static_cast<std::uint8_t>(op & ~response_bit));
+  if (!code) return errc::unknown_opcode;
+  return *code;
+}
+
 }  // namespace
 
 bytes encode(const external_address_request&) {
@@ -104,14 +119,8 @@ bytes encode(const response& resp) {
 // (non-zero Reserved, §3.3; a suggested port on a delete, §3.4). It also makes decode→encode exact.
 core::result<request> decode_request(byte_span data) {
   core::byte_reader in(data);
-  const std::uint8_t vers = in.u8();
-  if (!in.ok()) return errc::truncated;
-  if (vers != version) return errc::bad_version;
-  const std::uint8_t op = in.u8();
-  if (!in.ok()) return errc::truncated;
-  if ((op & response_bit) != 0) return errc::not_a_request;
-  const std::optional<opcode> code = to_opcode(op);
-  if (!code) return errc::unknown_opcode;
+  const auto code = read_header(in, false);
+  if (!code) return code.error();
 
   if (*code == opcode::external_address) {
     if (!in.at_end()) return errc::bad_length;
@@ -132,14 +141,8 @@ core::result<request> decode_request(byte_span data) {
 
 core::result<response> decode_response(byte_span data) {
   core::byte_reader in(data);
-  const std::uint8_t vers = in.u8();
-  if (!in.ok()) return errc::truncated;
-  if (vers != version) return errc::bad_version;
-  const std::uint8_t op = in.u8();
-  if (!in.ok()) return errc::truncated;
-  if ((op & response_bit) == 0) return errc::not_a_response;
-  const std::optional<opcode> code = to_opcode(static_cast<std::uint8_t>(op & ~response_bit));
-  if (!code) return errc::unknown_opcode;
+  const auto code = read_header(in, true);
+  if (!code) return code.error();
   const auto result = static_cast<result_code>(in.u16());
   const std::uint32_t epoch = in.u32();
   if (!in.ok()) return errc::truncated;
