@@ -17,6 +17,10 @@
 #   lab_change_wan_ip NEW_IP           new public address; miniupnpd told with SIGUSR1 (it announces)
 #   lab_down                           stop everything the lab started, delete namespaces and temp dir
 #   lab_reap_stale                     (called by lab_up) remove labs left by runs killed with SIGKILL
+#   LAB_IPV6=1 lab_require / lab_up   the same network with IPv6 as well (ULA LAN, documentation-range
+#                                      WAN, forwarding, miniupnpd serving PCP over IPv6 = IPv6 pinholes)
+#   lab_prove_tcp6 PORT reachable|unreachable   inet -> [LAB_LAN_IP6]:PORT (no NAT on IPv6; also udp6)
+#   lab_pinhole_listed PROTO PORT      does the gateway's ruleset hold miniupnpd's IPv6 pinhole
 # See tests/lab/README.md for the details and the traps (all of them learnt in /work/shared/LAB.md).
 #
 # Network rule: everything here talks only to addresses inside the namespaces lab_up creates, and every
@@ -30,6 +34,17 @@ LAB_WAN_IP=11.0.0.5
 LAB_INET_IP=11.0.0.1
 LAB_HTTP_PORT=5000
 export LAB_GW_IP LAB_LAN_IP LAB_WAN_IP LAB_INET_IP LAB_HTTP_PORT
+
+# IPv6 (only with LAB_IPV6=1). The LAN is a ULA /64 (RFC 4193), the WAN link a /64 from the
+# documentation prefix (RFC 3849): nothing here is routable outside the namespaces. miniupnpd 2.3.1
+# accepts both: an IPv6 pinhole is not NAT, so it never checks the WAN address the way it refuses
+# reserved IPv4 WAN addresses. The external address of a pinhole is the LAN host's own address.
+LAB_LAN_PREFIX6=fd00:86::/64
+LAB_LAN_IP6=fd00:86::250
+LAB_GW_IP6=fd00:86::1          # the gateway's LAN address: where a LAN client sends PCP (port 5351)
+LAB_WAN_IP6=2001:db8:11::5     # the gateway's WAN address (inet routes fd00:86::/64 via it)
+LAB_INET_IP6=2001:db8:11::1
+export LAB_LAN_PREFIX6 LAB_LAN_IP6 LAB_GW_IP6 LAB_WAN_IP6 LAB_INET_IP6
 
 # The rootDesc URL miniupnpd serves on the LAN (checked in the lab: /rootDesc.xml on `port=`).
 LAB_ROOTDESC_URL="http://${LAB_GW_IP}:${LAB_HTTP_PORT}/rootDesc.xml"
@@ -75,6 +90,22 @@ lab_require() {
     ip netns del "$probe" 2>/dev/null || true
     _lab_skip "cannot create veth pairs in a network namespace (veth module missing?)"
   fi
+  # LAB_IPV6=1: the kernel must also do IPv6 inside a namespace (no ipv6.disable=1, not disabled by
+  # default for new namespaces): an address must be addable on a veth without waiting for DAD.
+  if [[ ${LAB_IPV6:-0} == 1 ]]; then
+    local why=
+    if [[ ! -d /proc/sys/net/ipv6 ]]; then
+      why="the kernel has no IPv6 (booted with ipv6.disable=1, or built without it)"
+    elif ! ip netns exec "$probe" sh -c "
+        sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 &&
+        ip -6 addr add fd00:86::9/64 dev ${probe}a nodad" 2>/dev/null; then
+      why="cannot add an IPv6 address inside a network namespace (IPv6 disabled for namespaces?)"
+    fi
+    if [[ -n $why ]]; then
+      ip netns del "$probe" 2>/dev/null || true
+      _lab_skip "LAB_IPV6=1: $why"
+    fi
+  fi
   ip netns del "$probe" 2>/dev/null || true
 }
 
@@ -109,6 +140,9 @@ _lab_write_nft() {
   # miniupnpd's nftables backend adds rules to these chains but does not create them (LAB.md).
   # Forward policy is drop, so a mapping only works if miniupnpd's own filter rule lets it through:
   # the proof then covers both halves miniupnpd writes (DNAT + forward accept).
+  # The `inet` family covers IPv6 too (LAB_IPV6=1): new inbound IPv6 connections are dropped like a
+  # real IPv6 home router (RFC 6092) unless miniupnpd put a pinhole (an accept rule, no DNAT) into the
+  # same `miniupnpd` chain. The masquerade is IPv4 only: IPv6 leaves the LAN unchanged (no NAT66).
   cat >"$LAB_DIR/ruleset.nft" <<EOF
 table inet filter {
   chain forward {
@@ -126,7 +160,7 @@ table inet filter {
   chain postrouting {
     type nat hook postrouting priority 100; policy accept;
     jump postrouting_miniupnpd
-    oifname "$LAB_IF_GW_WAN" masquerade
+    meta nfproto ipv4 oifname "$LAB_IF_GW_WAN" masquerade
   }
   chain prerouting_miniupnpd {
   }
@@ -134,6 +168,34 @@ table inet filter {
   }
 }
 EOF
+}
+
+# IPv6 (LAB_IPV6=1), part 1, before the veths exist: IPv6 on, and no duplicate address detection in
+# the three namespaces. A new interface copies net.ipv6.conf.default, so the veths created next (and
+# their link-local addresses) are usable at once instead of "tentative" for ~1-2 s; the addresses
+# below are also added with `nodad`. No router advertisements are involved: everything is static.
+_lab_ipv6_sysctls() {
+  local ns
+  for ns in "$LAB_NS_LAN" "$LAB_NS_GW" "$LAB_NS_INET"; do
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+      net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+      net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 || return 1
+  done
+}
+
+# IPv6, part 2: addresses and routes, mirroring IPv4.
+#   lan  fd00:86::250/64, default via fd00:86::1
+#   gw   fd00:86::1/64 (LAN) and 2001:db8:11::5/64 (WAN), forwarding=1, default via 2001:db8:11::1
+#   inet 2001:db8:11::1/64, fd00:86::/64 via 2001:db8:11::5 (the ISP routes the customer's prefix)
+_lab_ipv6_addresses() {
+  lab_lan ip -6 addr add "$LAB_LAN_IP6/64" dev "$LAB_IF_LAN" nodad &&
+    lab_lan ip -6 route add default via "$LAB_GW_IP6" dev "$LAB_IF_LAN" &&
+    lab_gw ip -6 addr add "$LAB_GW_IP6/64" dev "$LAB_IF_GW_LAN" nodad &&
+    lab_gw ip -6 addr add "$LAB_WAN_IP6/64" dev "$LAB_IF_GW_WAN" nodad &&
+    lab_gw ip -6 route add default via "$LAB_INET_IP6" dev "$LAB_IF_GW_WAN" &&
+    lab_gw sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+    lab_inet ip -6 addr add "$LAB_INET_IP6/64" dev "$LAB_IF_INET" nodad &&
+    lab_inet ip -6 route add "$LAB_LAN_PREFIX6" via "$LAB_WAN_IP6" dev "$LAB_IF_INET"
 }
 
 _lab_write_conf() {
@@ -150,6 +212,14 @@ _lab_write_conf() {
     echo "system_uptime=no"
     # No lease_file on purpose: a reboot must forget every mapping, like a home router.
     if [[ ${LAB_IGD_V1:-0} == 1 ]]; then echo "force_igd_desc_v1=yes"; fi
+    # IPv6: nothing else is needed in 2.3.1. IPv6 is on unless ipv6_disable=yes; PCP listens on
+    # [::]:5351 (answers on the LAN's ULA and link-local addresses, ignores senders not routed via a
+    # LAN interface) and writes pinholes as accept rules `iif <ext_ifname6>` in the `miniupnpd` chain.
+    # ext_ifname6 defaults to ext_ifname; it is explicit here because a wrong name is a silent trap:
+    # miniupnpd starts, answers SUCCESS, and writes pinholes `iif 0` that never match.
+    # Not set on purpose: ipv6_listening_ip (a global/ULA address works but then the link-local
+    # address gets no answer; a link-local one fails to bind, EINVAL, and PCP over IPv6 is off).
+    if [[ ${LAB_IPV6:-0} == 1 ]]; then echo "ext_ifname6=$LAB_IF_GW_WAN"; fi
     # Extra lines (e.g. more allow/deny rules; miniupnpd uses the first rule that matches).
     if [[ -n ${LAB_MINIUPNPD_EXTRA:-} ]]; then printf '%s\n' "$LAB_MINIUPNPD_EXTRA"; fi
     echo "allow 1024-65535 192.168.86.0/24 1024-65535"
@@ -188,6 +258,9 @@ lab_up() {
   ip netns add "$LAB_NS_LAN" &&
     ip netns add "$LAB_NS_GW" &&
     ip netns add "$LAB_NS_INET" || { _lab_say "cannot create namespaces"; return 1; }
+  if [[ ${LAB_IPV6:-0} == 1 ]]; then
+    _lab_ipv6_sysctls || { _lab_say "cannot enable IPv6 in the namespaces"; return 1; }
+  fi
 
   # Create the veth ends directly inside their namespaces: nothing ever appears in the host namespace,
   # so names cannot clash with the host's interfaces.
@@ -211,6 +284,14 @@ lab_up() {
       lab_inet ip addr add "$LAB_INET_IP/24" dev "$LAB_IF_INET" &&
       lab_inet ip link set "$LAB_IF_INET" up
   } || { _lab_say "cannot configure addresses/routes"; return 1; }
+  if [[ ${LAB_IPV6:-0} == 1 ]]; then
+    _lab_ipv6_addresses || { _lab_say "cannot configure IPv6 addresses/routes"; return 1; }
+    # The gateway's link-local address on the LAN (what a router advertisement would name as the
+    # default router; miniupnpd answers PCP there too). Kernel-made, so read back.
+    LAB_GW_LL6=$(lab_gw ip -6 -o addr show dev "$LAB_IF_GW_LAN" scope link | awk '{print $4}' | cut -d/ -f1)
+    [[ $LAB_GW_LL6 == fe80:* ]] || { _lab_say "gw has no link-local address on $LAB_IF_GW_LAN"; return 1; }
+    export LAB_GW_LL6
+  fi
 
   _lab_write_nft
   lab_gw nft -f "$LAB_DIR/ruleset.nft" || { _lab_say "cannot load nftables table"; return 1; }
@@ -243,12 +324,16 @@ lab_gateway_start() {
 # Polls NAT-PMP (external address request, opcode 0) and the HTTP port from lan, every 50 ms, for at
 # most LAB_READY_TIMEOUT seconds. Exits early if miniupnpd died (e.g. a config error).
 _lab_wait_ready() {
+  local gw6=
+  if [[ ${LAB_IPV6:-0} == 1 ]]; then gw6=$LAB_GW_IP6; fi
   lab_lan timeout $((LAB_READY_TIMEOUT + 2)) python3 - "$LAB_GW_IP" "$LAB_HTTP_PORT" "$LAB_READY_TIMEOUT" \
-    "$LAB_MINIUPNPD_PID" <<'EOF'
+    "$LAB_MINIUPNPD_PID" "$gw6" <<'EOF'
 import os, socket, sys, time
 gw, http_port, limit, pid = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+gw6 = sys.argv[5]
 deadline = time.monotonic() + limit
 natpmp_ok = http_ok = False
+pcp6_ok = not gw6  # with LAB_IPV6=1: a PCP ANNOUNCE over IPv6 must be answered as well
 while time.monotonic() < deadline:
     try:
         os.kill(pid, 0)
@@ -272,7 +357,20 @@ while time.monotonic() < deadline:
             http_ok = True
         except OSError:
             pass
-    if natpmp_ok and http_ok:
+    if not pcp6_ok:
+        u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        u.settimeout(0.05)
+        try:
+            u.connect((gw6, 5351))
+            me = socket.inet_pton(socket.AF_INET6, u.getsockname()[0])
+            u.send(bytes([2, 0, 0, 0, 0, 0, 0, 0]) + me)  # PCP v2 ANNOUNCE (RFC 6887 14.1)
+            r = u.recv(1100)
+            pcp6_ok = len(r) >= 24 and r[0] == 2 and r[1] == 0x80
+        except OSError:
+            pass
+        finally:
+            u.close()
+    if natpmp_ok and http_ok and pcp6_ok:
         sys.exit(0)
     time.sleep(0.05)
 sys.exit(1)
@@ -340,18 +438,30 @@ _lab_wait_file() {
 # LAB_WAN_IP:EXTERNAL_PORT reached a listener in lan on INTERNAL_PORT and carried its token back.
 # Sets LAB_TOKEN (sent), LAB_RECEIVED (what inet got), LAB_PEER (who lan saw connecting),
 # LAB_CONNECT_ERROR (why inet failed, e.g. "ConnectionRefusedError").
-lab_tcp_reachable() {
-  local port=$1 ext=${2:-$1} life=${LAB_LISTEN_SECONDS:-6} d lpid rc=1
+lab_tcp_reachable() { _lab_tcp_reach 0.0.0.0 "$LAB_WAN_IP" "$1" "${2:-$1}" 3; }
+
+# lab_tcp6_reachable PORT -> the same over IPv6 (LAB_IPV6=1): listener on [LAB_LAN_IP6]:PORT, inet
+# connects to [LAB_LAN_IP6]:PORT, the LAN host's own address (a pinhole is not NAT). The gateway drops
+# an unmapped connection silently, so "unreachable" costs the whole connect timeout,
+# LAB_CONNECT_TIMEOUT6 (default 2 s; a mapped connection takes a few ms here).
+lab_tcp6_reachable() {
+  _lab_tcp_reach "$LAB_LAN_IP6" "$LAB_LAN_IP6" "$1" "$1" "${LAB_CONNECT_TIMEOUT6:-2}"
+}
+
+# _lab_tcp_reach BIND_ADDR DEST_ADDR INTERNAL_PORT EXTERNAL_PORT CONNECT_TIMEOUT: the listener in lan
+# binds BIND_ADDR:INTERNAL_PORT (IPv6 when BIND_ADDR has a colon), inet connects to DEST:EXTERNAL_PORT.
+_lab_tcp_reach() {
+  local bind=$1 dest=$2 port=$3 ext=$4 ctimeout=$5 life=${LAB_LISTEN_SECONDS:-6} d lpid rc=1
   LAB_TOKEN=$(_lab_token) LAB_RECEIVED='' LAB_PEER='' LAB_CONNECT_ERROR=''
   d=$(mktemp -d "$LAB_DIR/tcp.XXXXXX")
   # Listener: one connection at most, gone after `life` seconds even if nobody comes.
   # Called without the lab_lan wrapper so $! is the process itself (ip -> timeout), not a subshell.
-  ip netns exec "$LAB_NS_LAN" timeout $((life + 1)) python3 - "$port" "$LAB_TOKEN" "$d" "$life" <<'EOF' &
+  ip netns exec "$LAB_NS_LAN" timeout $((life + 1)) python3 - "$port" "$LAB_TOKEN" "$d" "$life" "$bind" <<'EOF' &
 import socket, sys
-port, token, d, life = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
-s = socket.socket()
+port, token, d, life, bind = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]
+s = socket.socket(socket.AF_INET6 if ":" in bind else socket.AF_INET)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", port))
+s.bind((bind, port))
 s.listen(1)
 s.settimeout(life)
 open(d + "/ready", "w").close()
@@ -365,16 +475,16 @@ c.close()
 EOF
   lpid=$!
   if ! _lab_wait_file "$d/ready"; then
-    _lab_say "TCP listener on lan:$port did not start"
+    _lab_say "TCP listener on lan $bind port $port did not start"
     kill "$lpid" 2>/dev/null || true
     wait "$lpid" 2>/dev/null || true
     return 2
   fi
-  # Client: 3 s to connect and read one line.
-  LAB_RECEIVED=$(lab_inet timeout 5 python3 - "$LAB_WAN_IP" "$ext" 2>"$d/client.err" <<'EOF'
+  # Client: CONNECT_TIMEOUT (3 s for IPv4) to connect and read one line.
+  LAB_RECEIVED=$(lab_inet timeout $((${ctimeout%.*} + 2)) python3 - "$dest" "$ext" "$ctimeout" 2>"$d/client.err" <<'EOF'
 import socket, sys
 try:
-    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
+    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=float(sys.argv[3]))
     data = b""
     while not data.endswith(b"\n"):
         chunk = c.recv(256)
@@ -399,15 +509,21 @@ EOF
 # lab_udp_reachable INTERNAL_PORT [EXTERNAL_PORT] -> 0 if a datagram from inet to
 # LAB_WAN_IP:EXTERNAL_PORT reached a listener in lan on INTERNAL_PORT (token compared). UDP has no
 # refusal, so "unreachable" is decided by silence: the listener waits 1.5 s.
-lab_udp_reachable() {
-  local port=$1 ext=${2:-$1} d lpid rc=1
+lab_udp_reachable() { _lab_udp_reach 0.0.0.0 "$LAB_WAN_IP" "$1" "${2:-$1}"; }
+
+# lab_udp6_reachable PORT -> the same over IPv6: inet sends to [LAB_LAN_IP6]:PORT (LAB_IPV6=1).
+lab_udp6_reachable() { _lab_udp_reach "$LAB_LAN_IP6" "$LAB_LAN_IP6" "$1" "$1"; }
+
+# _lab_udp_reach BIND_ADDR DEST_ADDR INTERNAL_PORT EXTERNAL_PORT (as _lab_tcp_reach).
+_lab_udp_reach() {
+  local bind=$1 dest=$2 port=$3 ext=$4 d lpid rc=1
   LAB_TOKEN=$(_lab_token) LAB_RECEIVED='' LAB_PEER='' LAB_CONNECT_ERROR=''
   d=$(mktemp -d "$LAB_DIR/udp.XXXXXX")
-  ip netns exec "$LAB_NS_LAN" timeout 5 python3 - "$port" "$d" <<'EOF' &
+  ip netns exec "$LAB_NS_LAN" timeout 5 python3 - "$port" "$d" "$bind" <<'EOF' &
 import socket, sys
-port, d = int(sys.argv[1]), sys.argv[2]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", port))
+port, d, bind = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_INET6 if ":" in bind else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((bind, port))
 s.settimeout(1.5)
 open(d + "/ready", "w").close()
 try:
@@ -419,15 +535,15 @@ open(d + "/got", "w").write(data.decode(errors="replace"))
 EOF
   lpid=$!
   if ! _lab_wait_file "$d/ready"; then
-    _lab_say "UDP listener on lan:$port did not start"
+    _lab_say "UDP listener on lan $bind port $port did not start"
     kill "$lpid" 2>/dev/null || true
     wait "$lpid" 2>/dev/null || true
     return 2
   fi
   # Three copies 100 ms apart: one lost datagram must not fail the proof.
-  lab_inet timeout 3 python3 - "$LAB_WAN_IP" "$ext" "$LAB_TOKEN" <<'EOF' || true
+  lab_inet timeout 3 python3 - "$dest" "$ext" "$LAB_TOKEN" <<'EOF' || true
 import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
 for _ in range(3):
     try:
         s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))
@@ -447,9 +563,13 @@ EOF
 # the expectation; on a mismatch says what was seen on stderr.
 lab_prove_tcp() { _lab_prove tcp "$@"; }
 lab_prove_udp() { _lab_prove udp "$@"; }
+# lab_prove_tcp6 PORT reachable|unreachable (LAB_IPV6=1): inet -> [LAB_LAN_IP6]:PORT, the LAN host
+# itself (an IPv6 pinhole keeps address and port). lab_prove_udp6 likewise.
+lab_prove_tcp6() { _lab_prove tcp6 "$1" "$2"; }
+lab_prove_udp6() { _lab_prove udp6 "$1" "$2"; }
 
 _lab_prove() {
-  local proto=$1 port=$2 expect=$3 ext=${4:-$2} got
+  local proto=$1 port=$2 expect=$3 ext=${4:-$2} got dest
   case $expect in reachable | unreachable) ;; *)
     _lab_say "lab_prove_$proto: EXPECT must be reachable or unreachable, not '$expect'"
     return 2
@@ -457,7 +577,8 @@ _lab_prove() {
   esac
   if "lab_${proto}_reachable" "$port" "$ext"; then got=reachable; else got=unreachable; fi
   if [[ $got == "$expect" ]]; then return 0; fi
-  _lab_say "$proto $LAB_WAN_IP:$ext -> lan:$port: expected $expect, got $got" \
+  case $proto in *6) dest="[$LAB_LAN_IP6]:$port" ;; *) dest="$LAB_WAN_IP:$ext" ;; esac
+  _lab_say "$proto $dest -> lan:$port: expected $expect, got $got" \
     "(received '${LAB_RECEIVED}', token '${LAB_TOKEN}', error '${LAB_CONNECT_ERROR}')"
   return 1
 }
@@ -513,6 +634,31 @@ lab_unlisted() {
   local proto=$1 ext=$2 int=$3
   _lab_witness_list || return 2
   ! grep -Eq "^ *[0-9]+ $proto +$ext->$LAB_LAN_IP:$int " <<<"$LAB_WITNESS_LIST"
+}
+
+# lab_pinhole_listed TCP|UDP PORT [IPV6_ADDR] -> 0 if the gateway's ruleset holds miniupnpd's IPv6
+# pinhole for [IPV6_ADDR (default LAB_LAN_IP6)]:PORT. upnpc -l does not list pinholes, so the witness
+# here is the rule itself, read with nft in gw. miniupnpd 2.3.1 writes it into the `miniupnpd` chain
+# as raw header matches:
+#   iif "<ext_ifname6>" th dport PORT @nh,192,128 0x<128-bit address> @nh,48,8 0x6 accept
+# (@nh,192,128 is the IPv6 destination, @nh,48,8 the next header: 0x6 TCP, 0x11 UDP).
+# lab_pinhole_unlisted is 0 when it is absent. Both return 2 when the chain cannot be read.
+_lab_pinhole_rule() {
+  local proto=$1 port=$2 addr=${3:-$LAB_LAN_IP6} hex nh
+  hex=$(python3 -c 'import ipaddress,sys; print(ipaddress.IPv6Address(sys.argv[1]).packed.hex())' "$addr") ||
+    return 2
+  case ${proto,,} in tcp) nh=0x6 ;; udp) nh=0x11 ;; *) return 2 ;; esac
+  LAB_PINHOLE_CHAIN=$(lab_gw nft list chain inet filter miniupnpd 2>&1) || {
+    _lab_say "cannot read the miniupnpd chain: $LAB_PINHOLE_CHAIN"
+    return 2
+  }
+  grep -Eq "th dport $port @nh,192,128 0x$hex @nh,48,8 $nh accept" <<<"$LAB_PINHOLE_CHAIN"
+}
+lab_pinhole_listed() { _lab_pinhole_rule "$@"; }
+lab_pinhole_unlisted() {
+  local rc=0
+  _lab_pinhole_rule "$@" || rc=$?
+  case $rc in 0) return 1 ;; 1) return 0 ;; *) return "$rc" ;; esac
 }
 
 # ---------------------------------------------------------------------------------------------------
