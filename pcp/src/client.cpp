@@ -1,0 +1,171 @@
+#include "natpunch/pcp/client.hpp"
+
+#include "natpunch/core/error.hpp"
+#include "natpunch/core/log.hpp"
+
+namespace natpunch::pcp {
+
+address to_pcp_address(const asio::ip::address& a) {
+  if (a.is_v4()) return ipv4_mapped(a.to_v4().to_bytes());
+  return a.to_v6().to_bytes();
+}
+
+asio::ip::address from_pcp_address(const address& a) {
+  if (is_ipv4_mapped(a)) return asio::ip::address_v4({a[12], a[13], a[14], a[15]});
+  return asio::ip::address_v6(a);
+}
+
+client::client(asio::any_io_executor executor, client_options options)
+    : options_(std::move(options)), socket_(std::move(executor)) {}
+
+std::error_code client::ensure_open() {
+  if (socket_.is_open()) return {};
+  std::error_code ec;
+  socket_.open(options_.gateway.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
+  // Connected: the kernel drops other senders, reports ICMP port unreachable, and picks the source
+  // address that the request must carry as the PCP client's IP address (§8.1).
+  if (!ec) socket_.connect({options_.gateway, options_.port}, ec);
+  if (ec) {
+    std::error_code ignored;
+    socket_.close(ignored);
+    return core::classify_socket_error(ec);
+  }
+  return {};
+}
+
+asio::ip::address client::local_address() const {
+  std::error_code ec;
+  const auto local = socket_.local_endpoint(ec);
+  return ec ? asio::ip::address{} : local.address();
+}
+
+bool client::observe_epoch(std::uint32_t epoch) {
+  const bool lost = epoch_.observe(epoch, std::chrono::steady_clock::now());
+  if (lost) {
+    lost_state_pending_ = true;
+    core::log::warn("PCP server ", options_.gateway.to_string(), " lost its mapping state (epoch now ", epoch,
+                    " s): renew every mapping");
+  }
+  return lost;
+}
+
+asio::awaitable<core::result<response>> client::async_request(request req) {
+  if (const auto ec = ensure_open()) co_return ec;
+  req.client_address = to_pcp_address(local_address());
+  const bytes wire = encode(req);
+  const bool succeeded_before = succeeded_;
+  const auto check = [&req, &lim = options_.wire_limits, succeeded_before](byte_span datagram) -> std::error_code {
+    auto decoded = decode_response(datagram, lim);
+    if (!decoded) return decoded.error();
+    // §9: once PCP has worked with this server, "unsupported version" can only be forged or confused:
+    // never a reason to downgrade. Ignore it and keep waiting for the real answer.
+    if (decoded->version != version && succeeded_before) return errc::natpmp_only;
+    return mismatch(req, *decoded);
+  };
+  core::exchange_options exchange{options_.schedule, options_.deadline, options_.wire_limits.max_message_size};
+  auto reply = co_await core::async_udp_exchange(socket_, {options_.gateway, options_.port}, wire, check, exchange);
+  if (!reply) {
+    const auto ec = reply.error();
+    // After a network error the connected socket may hold a stale source address: reconnect next time.
+    if (ec != core::transport_errc::timed_out && ec != core::transport_errc::cancelled &&
+        ec.category() != error_category()) {
+      std::error_code ignored;
+      socket_.close(ignored);
+    }
+    co_return ec;
+  }
+  last_exchange_ = *reply;
+  auto resp = decode_response(reply->payload, options_.wire_limits);  // cannot fail: the check accepted it
+  if (!resp) co_return resp.error();
+  // §8.5: every PCP answer's epoch counts, errors included; a NAT-PMP "unsupported version" carries
+  // NAT-PMP's epoch, which is no PCP epoch.
+  lost_state_in_last_answer_ = resp->version == version && observe_epoch(resp->epoch);
+  if (const auto verdict = check_answer(req, *resp); !verdict) co_return verdict.error();
+  succeeded_ = true;
+  co_return std::move(*resp);
+}
+
+asio::awaitable<core::result<announce_info>> client::async_announce() {
+  request req;
+  req.op = opcode::announce;
+  req.lifetime = 0;
+  auto resp = co_await async_request(std::move(req));
+  if (!resp) co_return resp.error();
+  co_return announce_info{resp->epoch, lost_state_in_last_answer_};
+}
+
+asio::awaitable<core::result<mapping_info>> client::async_map_or_peer(opcode op, map_params params) {
+  map_body b;
+  b.mapping_nonce = params.mapping_nonce.value_or(make_nonce());
+  b.protocol = protocol_number(params.protocol);
+  b.internal_port = params.internal_port;
+  b.external_port = params.suggested_external_port;
+  // §11.1: no preference is the all-zeros address of the mapping's family; for a NAT44 mapping that is
+  // ::ffff:0.0.0.0, which tells the server an IPv4 external address is wanted.
+  const asio::ip::address any = options_.gateway.is_v4() ? asio::ip::address(asio::ip::address_v4::any())
+                                                         : asio::ip::address(asio::ip::address_v6::any());
+  b.external_address = to_pcp_address(params.suggested_external_address.value_or(any));
+
+  request req;
+  req.op = op;
+  req.lifetime = params.lifetime;
+  if (op == opcode::peer) {
+    if (!params.remote_peer) co_return errc::bad_request;
+    req.payload = peer_body{b, params.remote_peer->second, to_pcp_address(params.remote_peer->first)};
+  } else {
+    req.payload = b;
+  }
+  if (params.third_party) req.options.emplace_back(third_party_option{to_pcp_address(*params.third_party)});
+  if (params.prefer_failure) req.options.emplace_back(prefer_failure_option{});
+  for (const auto& f : params.filters) req.options.emplace_back(f);
+
+  auto resp = co_await async_request(std::move(req));
+  if (!resp) co_return resp.error();
+  const map_body* got = std::get_if<map_body>(&resp->payload);
+  if (got == nullptr) {
+    const auto* peer = std::get_if<peer_body>(&resp->payload);
+    if (peer == nullptr) co_return errc::truncated_body;  // check_answer already requires a body
+    got = &peer->map;
+  }
+  mapping_info info;
+  info.mapping_nonce = got->mapping_nonce;
+  info.protocol = got->protocol == protocol_udp ? core::ip_protocol::udp : core::ip_protocol::tcp;
+  info.internal_port = got->internal_port;
+  info.external_port = got->external_port;
+  info.external_address = from_pcp_address(got->external_address);
+  info.lifetime = resp->lifetime;
+  info.epoch = resp->epoch;
+  info.gateway_lost_state = lost_state_in_last_answer_;
+  co_return info;
+}
+
+asio::awaitable<core::result<mapping_info>> client::async_map(const map_params& params) {
+  return async_map_or_peer(opcode::map, params);
+}
+
+asio::awaitable<core::result<mapping_info>> client::async_peer(const map_params& params) {
+  return async_map_or_peer(opcode::peer, params);
+}
+
+asio::awaitable<core::result<mapping_info>> client::async_delete(const mapping_info& m) {
+  map_params params;
+  params.protocol = m.protocol;
+  params.internal_port = m.internal_port;
+  params.suggested_external_port = m.external_port;
+  params.suggested_external_address = m.external_address;
+  params.lifetime = 0;
+  params.mapping_nonce = m.mapping_nonce;
+  return async_map_or_peer(opcode::map, params);
+}
+
+core::result<announce_info> client::observe_announcement(byte_span datagram, const asio::ip::udp::endpoint& from) {
+  if (from.address() != options_.gateway || from.port() != options_.port) return errc::foreign_sender;
+  auto resp = decode_response(datagram, options_.wire_limits);
+  if (!resp) return resp.error();
+  if (resp->version != version || resp->op != opcode::announce) return errc::wrong_opcode;
+  if (resp->result != result_code::success) return resp->result;
+  const bool lost = observe_epoch(resp->epoch);
+  return announce_info{resp->epoch, lost};
+}
+
+}  // namespace natpunch::pcp
