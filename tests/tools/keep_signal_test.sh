@@ -56,8 +56,8 @@ for delay in 0.05 0.2 0.45 0.7 1.05 1.2 1.35 1.6 2.1 2.25 2.4; do
     fi
   done
 done
-# What the gateway holds, not what natpunch says: for every run, the last request the simulator saw
-# for its port is a delete (retransmissions may repeat requests), and its table ends empty.
+# What the gateway holds, not what natpunch says: no port's last request is a map (retransmissions may
+# repeat requests), nearly every run got as far as a map, and the table ends empty.
 kill -TERM "$gw_pid"
 wait "$gw_pid" || true
 gw_pid=
@@ -72,11 +72,15 @@ for line in open(sys.argv[1]):
     if "stopped" in rec:
         stopped = rec["mappings"]
 runs = int(sys.argv[2])
-bad = [p for p in range(9001, 9001 + runs) if last.get(p) != "delete"]
-print("ok" if not bad and stopped == 0 else f"ports whose last request was not a delete: {bad}; mappings left: {stopped}")
+# A run stopped before its map reached the gateway (natpunch tries PCP first, which this NAT-PMP
+# gateway refuses) made nothing and needs no delete; any port that was mapped must end deleted.
+bad = [p for p in range(9001, 9001 + runs) if last.get(p) == "map"]
+mapped = sum(1 for p in range(9001, 9001 + runs) if p in last)
+print("ok" if not bad and stopped == 0 and mapped >= runs - 4 else
+      f"ports whose last request was a map: {bad}; mappings left: {stopped}; ports ever mapped: {mapped}")
 PY
 )
-if [[ $verdict == ok ]]; then echo "ok - the gateway's last request for each of $runs ports was a delete; its table is empty"; else
+if [[ $verdict == ok ]]; then echo "ok - every port the gateway mapped ended deleted; its table is empty"; else
   echo "not ok - $verdict"
   failures=$((failures + 1))
 fi

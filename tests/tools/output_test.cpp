@@ -2,6 +2,7 @@
 
 #include "natpunch/core/error.hpp"
 #include "natpunch/natpmp/error.hpp"
+#include "natpunch/pcp/error.hpp"
 #include "output.hpp"
 
 using namespace natpunch;
@@ -27,4 +28,8 @@ TEST_CASE("cli: exit status by error category") {
   CHECK(exit_status_for(core::transport_errc::timed_out) == exit_unreachable);
   CHECK(exit_status_for(core::transport_errc::connection_refused) == exit_unreachable);
   CHECK(exit_status_for(std::make_error_code(std::errc::network_unreachable)) == exit_unreachable);
+  CHECK(exit_status_for(pcp::result_code::cannot_provide_external) == exit_refused);
+  CHECK(exit_status_for(pcp::errc::natpmp_only) == exit_refused);
+  CHECK(exit_status_for(pcp::errc::nonce_mismatch) == exit_bad_answer);
+  CHECK(exit_status_for(core::transport_errc::cancelled) == exit_interrupted);
 }

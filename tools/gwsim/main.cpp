@@ -95,12 +95,19 @@ asio::awaitable<void> serve(asio::ip::udp::socket& socket, gateway& gw) {
     auto [ec, n] = co_await socket.async_receive_from(asio::buffer(buffer), from, use_tuple);
     if (ec) co_return;
     auto req = natpmp::decode_request(core::byte_span(buffer.data(), n));
-    if (!req) {
+    core::bytes reply;
+    std::string log;
+    if (req) {
+      reply = natpmp::encode(gw.answer(*req, log));
+    } else if (req.error() == natpmp::errc::bad_version && n >= 2) {
+      // RFC 6886 §3.5: a NAT-PMP gateway answers any other version (e.g. a PCP request) with
+      // "unsupported version": version 0, opcode 128 + the request's, result 1, its epoch.
+      reply = core::byte_writer(8).u8(0).u8(static_cast<std::uint8_t>(0x80 | (buffer[1] & 0x7f))).u16(1).u32(gw.epoch()).view();
+      log = R"({"request":"other_version","version":)" + std::to_string(buffer[0]) + "}";
+    } else {
       std::cout << R"({"ignored":")" << req.error().message() << R"(","bytes":)" << n << "}" << std::endl;
       continue;
     }
-    std::string log;
-    const core::bytes reply = natpmp::encode(gw.answer(*req, log));
     std::cout << log << std::endl;
     if (gw.config.delay.count() == 0) {
       co_await socket.async_send_to(asio::buffer(reply), from, use_tuple);

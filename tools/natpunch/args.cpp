@@ -81,7 +81,8 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
     };
     std::string v;
     // Flags take no value: "--json=false" must not quietly mean JSON on.
-    const bool is_flag = name == "--help" || name == "--verbose" || name == "--json" || name == "--keep";
+    const bool is_flag = name == "--help" || name == "--verbose" || name == "--json" || name == "--keep" ||
+                         name == "--prefer-failure";
     if (is_flag && inline_value) return usage_error{name + " takes no value", topic};
     if (name == "-h" || name == "--help") {
       want_help = true;
@@ -91,6 +92,14 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
       inv.options.verbosity += 2;
     } else if (name == "--keep") {
       inv.cmd.keep = true;
+    } else if (name == "--prefer-failure") {
+      inv.cmd.prefer_failure = true;
+    } else if (name == "--nonce") {
+      if (!value(v)) return usage_error{"--nonce needs the 24 hex digits that add printed", topic};
+      if (v.size() != 24 || v.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+        return usage_error{"--nonce must be 24 hex digits (the PCP mapping nonce add printed), not '" + v + "'", topic};
+      }
+      inv.cmd.nonce = v;
     } else if (name == "--json") {
       inv.options.json = true;
     } else if (name == "--protocol") {
@@ -136,8 +145,10 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
   }
   const std::string topic = inv.cmd.help_topic;
   // Options that only `add` understands are refused elsewhere rather than silently ignored.
+  if (*kind == command_kind::external_ip && inv.cmd.nonce) return usage_error{"--nonce goes with add or delete", topic};
   if (*kind != command_kind::add) {
     if (inv.cmd.keep) return usage_error{"--keep goes with add", topic};
+    if (inv.cmd.prefer_failure) return usage_error{"--prefer-failure goes with add", topic};
     if (lifetime_given) return usage_error{"--lifetime goes with add", topic};
     if (description_given) return usage_error{"--description goes with add", topic};
   }
@@ -174,7 +185,8 @@ examples:
 )";
   }
   if (topic == "add") {
-    return R"(usage: natpunch [OPTIONS] add INTERNAL[:EXTERNAL]/tcp|udp [--lifetime SEC] [--description TEXT] [--keep]
+    return R"(usage: natpunch [OPTIONS] add INTERNAL[:EXTERNAL]/tcp|udp [--lifetime SEC] [--description TEXT]
+                                                             [--prefer-failure] [--nonce HEX] [--keep]
 
 Asks the gateway to forward a public port to INTERNAL on this machine (the local address that faces
 the gateway). EXTERNAL is only a suggestion: the gateway may grant another port, and natpunch prints
@@ -182,6 +194,9 @@ the port and lifetime it actually granted. Run it again before the lifetime ends
 
   --lifetime SEC       requested lifetime in seconds (default 7200, RFC 6886's recommendation)
   --description TEXT   label shown in the router's list (UPnP only; NAT-PMP has no labels)
+  --prefer-failure     PCP: fail (CANNOT_PROVIDE_EXTERNAL) rather than accept another external port
+  --nonce HEX          PCP: renew the existing mapping with this nonce (24 hex digits from add's
+                       output) instead of making a new one; renewing keeps its external port
   --keep               stay running and keep the mapping alive: renew at half its lifetime, re-create
                        it at once when the gateway reboots (the RFC 6886 epoch rule, also from the
                        gateway's announcements), report a new public address or port, and delete the
@@ -194,18 +209,23 @@ examples:
   natpunch add 22:2222/tcp               public port 2222 reaches local ssh on port 22
   natpunch add 8333/tcp --keep           hold it until Ctrl-C, through gateway reboots
   natpunch --json add 30303/udp --lifetime 3600
-      {"protocol":"natpmp","external_ip":"203.0.113.7","external_port":30303,"internal_ip":"192.168.1.20",
-       "internal_port":30303,"transport":"udp","lifetime":3600,"gateway":"192.168.1.1","epoch":1234}
+      {"protocol":"pcp","external_ip":"203.0.113.7","external_port":30303,"internal_ip":"192.168.1.20",
+       "internal_port":30303,"transport":"udp","lifetime":3600,"gateway":"192.168.1.1","epoch":1234,
+       "nonce":"5f0c2a9be41d7730aa61c0de"}
 )";
   }
   if (topic == "delete") {
-    return R"(usage: natpunch [OPTIONS] delete INTERNAL[:EXTERNAL]/tcp|udp
+    return R"(usage: natpunch [OPTIONS] delete INTERNAL[:EXTERNAL]/tcp|udp [--nonce HEX]
 
-Removes the mapping that forwards to local port INTERNAL. With NAT-PMP a mapping is named by its
-internal port, so EXTERNAL is accepted for symmetry with `add` and not sent.
+Removes the mapping that forwards to local port INTERNAL. NAT-PMP names a mapping by its internal
+port, so EXTERNAL is accepted for symmetry with `add` and not sent. PCP names it by the random nonce
+chosen when it was made: pass the 24 hex digits that `add` printed (with --nonce, auto means PCP).
 
-example:
-  natpunch delete 22:2222/tcp
+  --nonce HEX          PCP: the mapping's nonce, from add's output ("nonce" in --json)
+
+examples:
+  natpunch --protocol natpmp delete 22:2222/tcp
+  natpunch delete 8333/tcp --nonce 5f0c2a9be41d7730aa61c0de
 )";
   }
   return R"(natpunch - open a TCP or UDP port on your home gateway and keep it reachable from the internet
@@ -219,9 +239,11 @@ commands:
   help [COMMAND]                        this text, or one command's (also: COMMAND --help)
 
 options:
-  --protocol auto|natpmp|pcp|upnp   gateway protocol (default auto). This build speaks NAT-PMP
-                                    (RFC 6886); auto means natpmp until PCP and UPnP IGD land.
-  --gateway ADDR[:PORT]             the gateway (default: the default route's gateway; port 5351)
+  --protocol auto|natpmp|pcp|upnp   gateway protocol (default auto: PCP, RFC 6887, and NAT-PMP,
+                                    RFC 6886, when the gateway answers that it speaks only that;
+                                    external-ip always asks NAT-PMP). UPnP IGD is not built yet.
+  --gateway ADDR[:PORT]             the gateway (default: the default route's gateway; port 5351);
+                                    IPv6 as fd00::1 or [fd00::1]:5351 (PCP only)
   --timeout SEC                     give up after SEC seconds in all (default 10; 1..3600). Requests
                                     are resent after 0.25, 0.5, 1, 2 ... s as RFC 6886 asks.
   --json                            print one JSON object per line, for scripts (errors too)

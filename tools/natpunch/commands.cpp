@@ -5,67 +5,77 @@
 
 #include <asio/this_coro.hpp>
 
+#include "keep.hpp"
 #include "natpunch/core/error.hpp"
 #include "natpunch/core/log.hpp"
 #include "natpunch/core/netinfo.hpp"
-#include "keep.hpp"
 #include "natpunch/natpmp/client.hpp"
+#include "natpunch/pcp/error.hpp"
 #include "output.hpp"
 
 namespace natpunch::cli {
 namespace {
 
 namespace log = core::log;
-using clock = std::chrono::steady_clock;
 
 struct gateway_target {
-  asio::ip::address_v4 address;
-  std::uint16_t port = natpmp::server_port;
+  asio::ip::address address;
+  std::uint16_t port = natpmp::server_port;  // 5351 for NAT-PMP and PCP alike
 };
 
-// --gateway ADDR[:PORT], or the default route's gateway.
+// --gateway ADDR, ADDR:PORT, IPV6 or [IPV6]:PORT; or the default route's gateway.
 std::variant<gateway_target, std::string, std::error_code> resolve_gateway(const global_options& options) {
   gateway_target target;
   if (!options.gateway) {
     auto found = core::find_default_gateway_v4();
     if (!found) return found.error();
-    if (!found->address.is_v4()) return std::string("the default gateway is not IPv4");
-    target.address = found->address.to_v4();
+    target.address = found->address;
     log::info("gateway ", target.address.to_string(), " (default route via ", found->interface, ")");
     return target;
   }
   std::string text = *options.gateway;
-  if (const auto colon = text.find(':'); colon != std::string::npos) {
-    const std::string port = text.substr(colon + 1);
+  std::string port;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close == std::string::npos) return "--gateway: missing ']' in '" + text + "'";
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return "--gateway: expected ':PORT' after ']' in '" + text + "'";
+      port = text.substr(close + 2);
+    }
+    text = text.substr(1, close - 1);
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    port = text.substr(text.find(':') + 1);
+    text.resize(text.find(':'));
+  }
+  if (!port.empty() || (options.gateway->find(':') != std::string::npos && options.gateway->ends_with(":"))) {
     unsigned value = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
       return "--gateway port must be from 1 to 65535, not '" + port + "'";
     }
     target.port = static_cast<std::uint16_t>(value);
-    text.resize(colon);
   }
   std::error_code ec;
-  target.address = asio::ip::make_address_v4(text, ec);
-  if (ec) return "--gateway must be an IPv4 address for NAT-PMP, not '" + text + "'";
+  target.address = asio::ip::make_address(text, ec);
+  if (ec) return "--gateway must be an IP address (e.g. 192.168.1.1, [fd00::1]:5351), not '" + text + "'";
   return target;
 }
 
-std::chrono::milliseconds remaining(clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-  return std::max(left, std::chrono::milliseconds(1));
+std::string spec_of(const port_spec& ports) {
+  return std::to_string(ports.internal_port) + "/" + std::string(core::to_string(ports.protocol));
 }
 
-
 // Ctrl-C during `add`: the gateway may already hold the mapping (the request may have arrived even if
-// its answer did not), so leave nothing behind: delete it, bounded by --timeout. A second signal
+// its answer did not), so leave nothing behind: delete it, bounded by --timeout. A later second signal
 // cancels this too.
-asio::awaitable<int> undo_interrupted_add(natpmp::client& client, const invocation& inv, const std::string& spec) {
+asio::awaitable<int> undo_interrupted_add(mapper& m, const invocation& inv) {
   co_await asio::this_coro::reset_cancellation_state();
   co_await asio::this_coro::throw_if_cancelled(false);
-  client.set_deadline(inv.options.timeout);
-  auto removed = co_await client.async_delete(inv.cmd.ports.protocol, inv.cmd.ports.internal_port);
-  if (removed) {
+  m.set_deadline(inv.options.timeout);
+  const std::string spec = spec_of(inv.cmd.ports);
+  auto removed = co_await m.async_unmap();
+  // A NAT-PMP-only gateway answering "unsupported version" never created the PCP mapping we asked for.
+  if (removed || removed.error() == pcp::errc::natpmp_only) {
     std::cerr << "natpunch: interrupted: add " << spec << " undone (mapping deleted)\n";
   } else {
     print_error(inv.options.json, "interrupted, and undoing add " + spec + " failed (the gateway may hold it)",
@@ -74,116 +84,152 @@ asio::awaitable<int> undo_interrupted_add(natpmp::client& client, const invocati
   co_return exit_interrupted;
 }
 
-asio::awaitable<int> run_natpmp(const invocation& inv, const gateway_target& gw) {
-  const auto& options = inv.options;
+void print_mapping(const invocation& inv, const mapping_view& v) {
   const auto& cmd = inv.cmd;
-  const auto deadline = clock::now() + options.timeout;
-  natpmp::client_options client_options;
-  client_options.gateway = gw.address;
-  client_options.port = gw.port;
-  client_options.deadline = options.timeout;
-  natpmp::client client(co_await asio::this_coro::executor, client_options);
-  const std::string gateway_text = gw.address.to_string();
-
-  if (cmd.kind == command_kind::external_ip) {
-    auto ext = co_await client.async_external_address();
-    if (!ext) {
-      print_error(options.json, "external address from " + gateway_text, ext.error());
-      co_return exit_status_for(ext.error());
-    }
-    if (options.json) {
-      std::cout << json_object()
-                       .add("protocol", "natpmp")
-                       .add("external_ip", ext->address.to_string())
-                       .add("gateway", gateway_text)
-                       .add("epoch", std::int64_t{ext->epoch})
-                       .str()
-                << std::endl;
-    } else {
-      std::cout << ext->address.to_string() << std::endl;
-    }
-    co_return exit_ok;
+  if (inv.options.json) {
+    std::cout << mapping_json(v, cmd.keep ? "mapped" : "").str() << std::endl;
+    return;
   }
-
-  const auto& ports = cmd.ports;
-  const std::string spec = std::to_string(ports.internal_port) + "/" + std::string(core::to_string(ports.protocol));
-  if (cmd.kind == command_kind::remove) {
-    auto removed = co_await client.async_delete(ports.protocol, ports.internal_port);
-    if (!removed) {
-      print_error(options.json, "delete " + spec + " on " + gateway_text, removed.error());
-      co_return exit_status_for(removed.error());
-    }
-    if (options.json) {
-      std::cout << json_object()
-                       .add("protocol", "natpmp")
-                       .add("deleted", true)
-                       .add("internal_ip", client.local_address().to_string())
-                       .add("internal_port", std::int64_t{ports.internal_port})
-                       .add("transport", core::to_string(ports.protocol))
-                       .add("gateway", gateway_text)
-                       .str()
-                << std::endl;
-    } else {
-      std::cout << "deleted " << core::to_string(ports.protocol) << " mapping to " << client.local_address().to_string()
-                << ":" << ports.internal_port << " (natpmp, gateway " << gateway_text << ")" << std::endl;
-    }
-    co_return exit_ok;
+  std::cout << "mapped " << core::to_string(v.transport) << " " << endpoint_text(v.external_ip, v.external_port)
+            << " -> " << endpoint_text(v.internal_ip, v.internal_port) << " for " << v.lifetime << " s (" << v.protocol
+            << ", gateway " << v.gateway.to_string() << ")" << std::endl;
+  const std::uint16_t suggested = cmd.ports.external_port.value_or(cmd.ports.internal_port);
+  if (v.external_port != suggested) {
+    std::cout << "note: the gateway chose external port " << v.external_port << " instead of " << suggested << std::endl;
   }
+  if (v.lifetime != cmd.lifetime) {
+    std::cout << "note: the gateway granted " << v.lifetime << " s instead of " << cmd.lifetime << " s; "
+              << (cmd.keep ? "natpunch renews it before then" : "run add again before then to renew") << std::endl;
+  }
+  if (v.nonce && !cmd.keep) {
+    std::cout << "note: to delete it later: natpunch --protocol pcp delete " << spec_of(cmd.ports) << " --nonce "
+              << *v.nonce << std::endl;
+  }
+}
 
-  // add: the mapping first (what the user asked for), then the address to print with it.
-  const std::uint16_t suggested = ports.external_port.value_or(ports.internal_port);
-  auto mapped = co_await client.async_map(ports.protocol, ports.internal_port, suggested, cmd.lifetime);
-  if (mapped.error() == core::transport_errc::cancelled) co_return co_await undo_interrupted_add(client, inv, spec);
+asio::awaitable<int> run_add(const invocation& inv, const gateway_target& gw, asio::any_io_executor ex) {
+  const auto& cmd = inv.cmd;
+  mapper_target target{gw.address, gw.port, cmd.ports.protocol, cmd.ports.internal_port, inv.options.timeout,
+                       cmd.nonce, cmd.prefer_failure};
+  const bool automatic = inv.options.protocol == protocol_choice::automatic;
+  if (inv.options.protocol == protocol_choice::natpmp && cmd.nonce) {
+    std::cerr << "natpunch: --nonce is PCP's; NAT-PMP renews a mapping by asking for it again\n";
+    co_return exit_usage;
+  }
+  if (inv.options.protocol == protocol_choice::natpmp && cmd.prefer_failure) {
+    std::cerr << "natpunch: --prefer-failure is PCP's (RFC 6887 §13.2); NAT-PMP has no equivalent\n";
+    co_return exit_usage;
+  }
+  // auto: PCP first (it carries more: nonces, options, IPv6); NAT-PMP if the gateway says it speaks only that.
+  std::unique_ptr<mapper> m = inv.options.protocol == protocol_choice::natpmp ? make_natpmp_mapper(ex, target)
+                                                                              : make_pcp_mapper(ex, target);
+  const std::uint16_t suggested = cmd.ports.external_port.value_or(cmd.ports.internal_port);
+  auto mapped = co_await m->async_map(suggested, cmd.lifetime);
+  if (automatic && mapped.error() == pcp::errc::natpmp_only) {
+    // §9 / RFC 6886 §3.5: the gateway answered our PCP request with NAT-PMP's "unsupported version".
+    log::info("the gateway speaks NAT-PMP, not PCP: using NAT-PMP");
+    if (cmd.prefer_failure) log::warn("--prefer-failure has no NAT-PMP equivalent; the gateway may choose another port");
+    m = make_natpmp_mapper(ex, target);
+    mapped = co_await m->async_map(suggested, cmd.lifetime);
+  }
+  if (mapped.error() == core::transport_errc::cancelled) co_return co_await undo_interrupted_add(*m, inv);
   if (!mapped) {
-    print_error(options.json, "add " + spec + " on " + gateway_text, mapped.error());
+    print_error(inv.options.json, "add " + spec_of(cmd.ports) + " on " + gw.address.to_string() + " (" + m->name() + ")",
+                mapped.error());
     co_return exit_status_for(mapped.error());
   }
-  client.set_deadline(remaining(deadline));
+  print_mapping(inv, *mapped);
+  if (cmd.keep) co_return co_await keep_mapping(*m, inv, *mapped);
+  co_return exit_ok;
+}
+
+asio::awaitable<int> run_delete(const invocation& inv, const gateway_target& gw, asio::any_io_executor ex) {
+  const auto& cmd = inv.cmd;
+  // PCP names a mapping by its nonce, so `delete` speaks PCP exactly when a nonce is given.
+  const bool use_pcp = inv.options.protocol == protocol_choice::pcp ||
+                       (inv.options.protocol == protocol_choice::automatic && cmd.nonce);
+  if (use_pcp && !cmd.nonce) {
+    std::cerr << "natpunch: a PCP mapping is deleted by its nonce: add --nonce HEX (printed by add)\n";
+    co_return exit_usage;
+  }
+  if (!use_pcp && cmd.nonce) {
+    std::cerr << "natpunch: --nonce is for PCP; NAT-PMP deletes by internal port alone\n";
+    co_return exit_usage;
+  }
+  mapper_target target{gw.address, gw.port, cmd.ports.protocol, cmd.ports.internal_port, inv.options.timeout,
+                       cmd.nonce, false};
+  auto m = use_pcp ? make_pcp_mapper(ex, target) : make_natpmp_mapper(ex, target);
+  auto removed = co_await m->async_unmap();
+  if (!removed) {
+    print_error(inv.options.json, "delete " + spec_of(cmd.ports) + " on " + gw.address.to_string() + " (" + m->name() + ")",
+                removed.error());
+    co_return exit_status_for(removed.error());
+  }
+  if (inv.options.json) {
+    std::cout << json_object()
+                     .add("protocol", m->name())
+                     .add("deleted", true)
+                     .add("internal_port", std::int64_t{cmd.ports.internal_port})
+                     .add("transport", core::to_string(cmd.ports.protocol))
+                     .add("gateway", gw.address.to_string())
+                     .str()
+              << std::endl;
+  } else {
+    std::cout << "deleted " << core::to_string(cmd.ports.protocol) << " mapping of port " << cmd.ports.internal_port
+              << " (" << m->name() << ", gateway " << gw.address.to_string() << ")" << std::endl;
+  }
+  co_return exit_ok;
+}
+
+asio::awaitable<int> run_external_ip(const invocation& inv, const gateway_target& gw, asio::any_io_executor ex) {
+  if (inv.options.protocol == protocol_choice::pcp) {
+    std::cerr << "natpunch: PCP has no request for the external address alone (its MAP answer carries it):\n"
+                 "use --protocol natpmp external-ip, or add, whose output shows the address\n";
+    co_return exit_usage;
+  }
+  natpmp::client_options options;
+  options.gateway = gw.address.to_v4();
+  options.port = gw.port;
+  options.deadline = inv.options.timeout;
+  natpmp::client client(ex, options);
   auto ext = co_await client.async_external_address();
-  if (ext.error() == core::transport_errc::cancelled) co_return co_await undo_interrupted_add(client, inv, spec);
   if (!ext) {
-    // The mapping exists on the gateway; say so, so the user can delete it or retry.
-    print_error(options.json,
-                "mapped " + spec + " to external port " + std::to_string(mapped->external_port) +
-                    ", but then could not read the external address",
-                ext.error());
+    print_error(inv.options.json, "external address from " + gw.address.to_string(), ext.error());
     co_return exit_status_for(ext.error());
   }
-  if (options.json) {
-    std::cout << mapping_json(client, ext->address, *mapped, cmd.keep ? "mapped" : "").str() << std::endl;
+  if (inv.options.json) {
+    std::cout << json_object()
+                     .add("protocol", "natpmp")
+                     .add("external_ip", ext->address.to_string())
+                     .add("gateway", gw.address.to_string())
+                     .add("epoch", std::int64_t{ext->epoch})
+                     .str()
+              << std::endl;
   } else {
-    std::cout << "mapped " << core::to_string(mapped->protocol) << " " << ext->address.to_string() << ":"
-              << mapped->external_port << " -> " << client.local_address().to_string() << ":" << mapped->internal_port
-              << " for " << mapped->lifetime << " s (natpmp, gateway " << gateway_text << ")" << std::endl;
-    if (mapped->external_port != suggested) {
-      std::cout << "note: the gateway chose external port " << mapped->external_port << " instead of " << suggested
-                << std::endl;
-    }
-    if (mapped->lifetime != cmd.lifetime) {
-      std::cout << "note: the gateway granted " << mapped->lifetime << " s instead of " << cmd.lifetime
-                << " s; " << (cmd.keep ? "natpunch renews it before then" : "run add again before then to renew")
-                << std::endl;
-    }
+    std::cout << ext->address.to_string() << std::endl;
   }
-  if (cmd.keep) co_return co_await keep_mapping(client, inv, kept_mapping{*mapped, ext->address});
   co_return exit_ok;
 }
 
 }  // namespace
 
-json_object mapping_json(const natpmp::client& client, const asio::ip::address_v4& external,
-                         const natpmp::mapping_info& m, std::string_view event) {
+std::string endpoint_text(const asio::ip::address& a, std::uint16_t port) {
+  return a.is_v6() ? "[" + a.to_string() + "]:" + std::to_string(port) : a.to_string() + ":" + std::to_string(port);
+}
+
+json_object mapping_json(const mapping_view& v, std::string_view event) {
   json_object out;
   if (!event.empty()) out.add("event", event);  // in --keep mode every line names its event
-  out.add("protocol", "natpmp")
-      .add("external_ip", external.to_string())
-      .add("external_port", std::int64_t{m.external_port})
-      .add("internal_ip", client.local_address().to_string())
-      .add("internal_port", std::int64_t{m.internal_port})
-      .add("transport", core::to_string(m.protocol))
-      .add("lifetime", std::int64_t{m.lifetime})
-      .add("gateway", client.options().gateway.to_string())
-      .add("epoch", std::int64_t{m.epoch});
+  out.add("protocol", v.protocol)
+      .add("external_ip", v.external_ip.to_string())
+      .add("external_port", std::int64_t{v.external_port})
+      .add("internal_ip", v.internal_ip.to_string())
+      .add("internal_port", std::int64_t{v.internal_port})
+      .add("transport", core::to_string(v.transport))
+      .add("lifetime", std::int64_t{v.lifetime})
+      .add("gateway", v.gateway.to_string())
+      .add("epoch", std::int64_t{v.epoch});
+  if (v.nonce) out.add("nonce", *v.nonce);
   return out;
 }
 
@@ -191,21 +237,32 @@ asio::awaitable<int> run_command(const invocation& inv) {
   // Ctrl-C is reported by every exchange as transport_errc::cancelled; it must never throw instead.
   co_await asio::this_coro::throw_if_cancelled(false);
   const auto& options = inv.options;
-  if (options.protocol == protocol_choice::pcp || options.protocol == protocol_choice::upnp) {
-    std::cerr << "natpunch: error: this build speaks NAT-PMP only; PCP and UPnP IGD are not implemented yet "
-                 "(use --protocol natpmp or auto)\n";
+  if (options.protocol == protocol_choice::upnp) {
+    std::cerr << "natpunch: UPnP IGD is not implemented yet: use --protocol pcp, natpmp or auto\n";
     co_return exit_usage;
   }
   auto gw = resolve_gateway(options);
   if (auto* message = std::get_if<std::string>(&gw)) {
-    std::cerr << "natpunch: error: " << *message << "\n";
+    std::cerr << "natpunch: " << *message << "\n";
     co_return exit_usage;
   }
   if (auto* ec = std::get_if<std::error_code>(&gw)) {
     print_error(options.json, "finding the gateway", *ec);
     co_return exit_unreachable;
   }
-  co_return co_await run_natpmp(inv, std::get<gateway_target>(gw));
+  const auto& target = std::get<gateway_target>(gw);
+  if (!target.address.is_v4() && options.protocol == protocol_choice::natpmp) {
+    std::cerr << "natpunch: NAT-PMP is IPv4 only; an IPv6 gateway speaks PCP (--protocol pcp)\n";
+    co_return exit_usage;
+  }
+  auto ex = co_await asio::this_coro::executor;
+  switch (inv.cmd.kind) {
+    case command_kind::add: co_return co_await run_add(inv, target, ex);
+    case command_kind::remove: co_return co_await run_delete(inv, target, ex);
+    case command_kind::external_ip: co_return co_await run_external_ip(inv, target, ex);
+    case command_kind::help: break;
+  }
+  co_return exit_usage;
 }
 
 }  // namespace natpunch::cli

@@ -1,19 +1,21 @@
 // Runs one parsed CLI command against the gateway and prints its outcome.
 #pragma once
 
-#include <asio/awaitable.hpp>
-
+#include <string>
 #include <string_view>
 
+#include <asio/awaitable.hpp>
+
 #include "args.hpp"
-#include "natpunch/natpmp/client.hpp"
+#include "mapper.hpp"
 #include "output.hpp"
 
 namespace natpunch::cli {
 
 // One mapping as a JSON object (the `add --json` line); `event` is set in --keep mode.
-json_object mapping_json(const natpmp::client& client, const asio::ip::address_v4& external,
-                         const natpmp::mapping_info& m, std::string_view event);
+json_object mapping_json(const mapping_view& v, std::string_view event);
+// "11.0.0.5:8080" or "[fd00::1]:8080".
+std::string endpoint_text(const asio::ip::address& a, std::uint16_t port);
 
 // Returns the process exit status (see output.hpp).
 asio::awaitable<int> run_command(const invocation& inv);

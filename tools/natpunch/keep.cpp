@@ -16,6 +16,7 @@
 
 #include "natpunch/core/error.hpp"
 #include "natpunch/core/log.hpp"
+#include "natpunch/natpmp/codec.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -53,55 +54,54 @@ void wake_loop(keeper_state& state, std::chrono::steady_clock::time_point when) 
   state.wake.cancel();
 }
 
-void print_event(bool json, std::string_view event, const kept_mapping& k, const natpmp::client& client,
-                 std::string_view text) {
+void print_event(bool json, std::string_view event, const mapping_view& v, std::string_view text) {
   if (json) {
-    std::cout << mapping_json(client, k.external_address, k.mapping, event).str() << std::endl;
+    std::cout << mapping_json(v, event).str() << std::endl;
   } else {
     std::cout << event << ": " << text << std::endl;
   }
 }
 
-// Listens for the gateway's unsolicited announcements and wakes the loop when one shows a reboot or a
-// new address. Stops when the socket is closed. Failing to listen is not fatal: renewals still work.
-asio::awaitable<void> listen_announcements(std::shared_ptr<keeper_state> state, natpmp::client& client,
-                                           asio::ip::address_v4 known_address) {
+// Listens on the announcement port (224.0.0.1 / ff02::1, 5350) and wakes the loop when the gateway says
+// something that calls for a renewal. Stops when the socket is closed. Failing to listen is not fatal:
+// renewals still happen on schedule.
+asio::awaitable<void> listen_announcements(std::shared_ptr<keeper_state> state, mapper& m) {
   std::error_code ec;
   auto& socket = state->announcements;
-  socket.open(asio::ip::udp::v4(), ec);
+  const bool v4 = m.gateway().is_v4();
+  socket.open(v4 ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
   if (!ec) socket.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) socket.bind({asio::ip::address_v4::any(), natpmp::announce_port}, ec);
+  if (!ec) {
+    socket.bind({v4 ? asio::ip::address(asio::ip::address_v4::any()) : asio::ip::address(asio::ip::address_v6::any()),
+                 natpmp::announce_port},
+                ec);
+  }
   if (ec) {
     log::info("not listening for gateway announcements on port ", natpmp::announce_port, ": ", ec.message());
     co_return;
   }
-  // 224.0.0.1 (all hosts) is joined by every interface already; joining again may fail harmlessly.
-  socket.set_option(asio::ip::multicast::join_group(asio::ip::make_address_v4("224.0.0.1")), ec);
+  // All-hosts is joined by every interface already; joining again may fail harmlessly.
+  socket.set_option(asio::ip::multicast::join_group(asio::ip::make_address(v4 ? "224.0.0.1" : "ff02::1")), ec);
   std::array<std::uint8_t, natpmp::max_message_size + 1> buffer{};
   for (;;) {
     asio::ip::udp::endpoint from;
     auto [rec, n] = co_await socket.async_receive_from(asio::buffer(buffer), from, use_tuple);
     if (rec || state->stopping) co_return;
     const auto now = std::chrono::steady_clock::now();
-    auto info = client.observe_announcement(core::byte_span(buffer.data(), n), from);
-    if (info) {
-      log::info("gateway announced external address ", info->address.to_string(), " (epoch ", info->epoch, " s)");
-      if (info->gateway_lost_state || info->address != known_address) {
-        known_address = info->address;
+    switch (m.observe(core::byte_span(buffer.data(), n), from)) {
+      case unsolicited::not_from_gateway:
+        log::debug("ignored a datagram on port ", natpmp::announce_port, " from ", from.address().to_string());
+        break;
+      case unsolicited::nothing_new: break;
+      case unsolicited::renew_now:
+        log::info("the gateway announced a reboot or a new address: renewing now");
         wake_loop(*state, now);
-      }
-      continue;
+        break;
+      case unsolicited::revalidate:
+        log::info("unsolicited ", n, "-byte datagram from the gateway (e.g. a PCP ANNOUNCE): revalidating");
+        wake_loop(*state, now + announce_spread());
+        break;
     }
-    if (from.address() != asio::ip::address(client.options().gateway)) {
-      log::debug("ignored a datagram on port ", natpmp::announce_port, " from ", from.address().to_string());
-      continue;
-    }
-    // Something else from the gateway itself: miniupnpd, for one, announces a restart only with a PCP
-    // ANNOUNCE. Revalidating is harmless and its answer's epoch tells by the §3.6 rule whether the
-    // gateway really lost its state, so a forged hint costs at most one rate-limited renewal.
-    log::info("unsolicited ", n, "-byte datagram from the gateway (", core::describe(info.error()),
-              "): revalidating the mapping");
-    wake_loop(*state, now + announce_spread());
   }
 }
 
@@ -111,7 +111,7 @@ std::chrono::seconds renewal_delay(std::uint32_t lifetime) {
 
 }  // namespace
 
-asio::awaitable<int> keep_mapping(natpmp::client& client, const invocation& inv, kept_mapping current) {
+asio::awaitable<int> keep_mapping(mapper& m, const invocation& inv, mapping_view current) {
   co_await asio::this_coro::throw_if_cancelled(false);  // a stop is a value to act on, never an exception
   const bool json = inv.options.json;
   const auto& ports = inv.cmd.ports;
@@ -128,12 +128,12 @@ asio::awaitable<int> keep_mapping(natpmp::client& client, const invocation& inv,
       state.announcements.close(ignored);
     }
   } closer{*state};
-  asio::co_spawn(executor, listen_announcements(state, client, current.external_address), asio::detached);
+  asio::co_spawn(executor, listen_announcements(state, m), asio::detached);
 
   const auto stop_requested = []() -> asio::awaitable<bool> {
     co_return (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
   };
-  auto next = std::chrono::steady_clock::now() + renewal_delay(current.mapping.lifetime);
+  auto next = std::chrono::steady_clock::now() + renewal_delay(current.lifetime);
   auto retry = std::chrono::seconds(first_retry);
   auto last_renewal = std::chrono::steady_clock::now();
   while (!co_await stop_requested()) {
@@ -149,9 +149,8 @@ asio::awaitable<int> keep_mapping(natpmp::client& client, const invocation& inv,
     }
 
     last_renewal = std::chrono::steady_clock::now();
-    client.set_deadline(inv.options.timeout);
-    auto renewed = co_await client.async_map(ports.protocol, ports.internal_port, current.mapping.external_port,
-                                             inv.cmd.lifetime);
+    m.set_deadline(inv.options.timeout);
+    auto renewed = co_await m.async_map(current.external_port, inv.cmd.lifetime);
     if (co_await stop_requested()) break;
     if (!renewed) {
       print_error(json, "renewing " + spec + " (retrying in " + std::to_string(retry.count()) + " s)", renewed.error());
@@ -160,46 +159,37 @@ asio::awaitable<int> keep_mapping(natpmp::client& client, const invocation& inv,
       continue;
     }
     retry = first_retry;
-    const bool port_changed = renewed->external_port != current.mapping.external_port;
-    current.mapping = *renewed;
-    auto ext = co_await client.async_external_address();
-    if (co_await stop_requested()) break;
-    if (ext && ext->gateway_lost_state) {
-      // The gateway lost its state between the renewal and this answer: the mapping just made is gone
-      // too. Map again at once; take_lost_state() still holds the news for that renewal's report.
-      next = std::chrono::steady_clock::now();
-      continue;
-    }
     // Any observation since the last report counts: an answer, a refusal, or an announcement.
-    const bool lost = client.take_lost_state();
-    const bool address_changed = ext && ext->address != current.external_address;
-    if (ext) current.external_address = ext->address;
-    const std::string where = current.external_address.to_string() + ":" + std::to_string(current.mapping.external_port);
+    const bool lost = m.take_lost_state();
+    const bool address_changed = renewed->external_ip != current.external_ip;
+    const bool port_changed = renewed->external_port != current.external_port;
+    current = *renewed;
+    const std::string where = endpoint_text(current.external_ip, current.external_port);
     if (lost) {
-      print_event(json, "gateway_lost_state", current, client,
+      print_event(json, "gateway_lost_state", current,
                   "the gateway lost its mappings (reboot: epoch restarted); mapping re-created as " + where);
     }
-    if (address_changed) print_event(json, "external_ip_changed", current, client, "public address is now " + where);
-    if (port_changed) print_event(json, "external_port_changed", current, client, "public port is now " + where);
+    if (address_changed) print_event(json, "external_ip_changed", current, "public address is now " + where);
+    if (port_changed) print_event(json, "external_port_changed", current, "public port is now " + where);
     if (!lost && !address_changed && !port_changed) {
-      print_event(json, "renewed", current, client, where + " for " + std::to_string(current.mapping.lifetime) + " s");
+      print_event(json, "renewed", current, where + " for " + std::to_string(current.lifetime) + " s");
     }
-    next = std::chrono::steady_clock::now() + renewal_delay(current.mapping.lifetime);
+    next = std::chrono::steady_clock::now() + renewal_delay(current.lifetime);
   }
 
-  // Stopped by a signal: remove the mapping. A fresh cancellation state lets the delete run; another
+  // Stopped by a signal: remove the mapping. A fresh cancellation state lets the delete run; a later
   // signal (main re-arms its handler) cancels it.
   state->stopping = true;
   std::error_code ignored;
   state->announcements.close(ignored);
   co_await asio::this_coro::reset_cancellation_state();
-  client.set_deadline(inv.options.timeout);
-  auto removed = co_await client.async_delete(ports.protocol, ports.internal_port);
+  m.set_deadline(inv.options.timeout);
+  auto removed = co_await m.async_unmap();
   if (!removed) {
     print_error(json, "removing the mapping on exit", removed.error());
     co_return exit_status_for(removed.error());
   }
-  print_event(json, "removed", current, client, "mapping removed from the gateway");
+  print_event(json, "removed", current, "mapping removed from the gateway");
   co_return exit_ok;
 }
 

@@ -6,6 +6,7 @@
 #include "natpunch/core/error.hpp"
 #include "natpunch/core/route.hpp"
 #include "natpunch/natpmp/error.hpp"
+#include "natpunch/pcp/error.hpp"
 
 namespace natpunch::cli {
 
@@ -63,6 +64,10 @@ json_object& json_object::add_raw(std::string_view k, std::string_view json) {
 exit_status exit_status_for(const std::error_code& ec) {
   if (ec.category() == natpmp::result_code_category()) return exit_refused;
   if (ec.category() == natpmp::error_category()) return exit_bad_answer;
+  if (ec.category() == pcp::result_code_category()) return exit_refused;
+  // The gateway said it speaks NAT-PMP, not PCP: a refusal of the protocol, not a broken answer.
+  if (ec == pcp::errc::natpmp_only) return exit_refused;
+  if (ec.category() == pcp::error_category()) return exit_bad_answer;
   if (ec == core::transport_errc::message_too_large) return exit_bad_answer;  // an oversize answer is malformed
   if (ec == core::transport_errc::cancelled) return exit_interrupted;
   return exit_unreachable;  // transport, routing and OS errors: no usable answer
@@ -75,6 +80,9 @@ void print_error(bool json, std::string_view what, const std::error_code& ec) {
   err.add("what", what).add("category", ec.category().name()).add("code", std::int64_t{ec.value()});
   if (ec.category() == natpmp::result_code_category()) {
     if (const char* n = natpmp::name(static_cast<natpmp::result_code>(ec.value()))) err.add("name", n);
+  }
+  if (ec.category() == pcp::result_code_category()) {
+    if (const char* n = pcp::name(static_cast<pcp::result_code>(ec.value()))) err.add("name", n);
   }
   err.add("message", ec.message());
   std::cout << json_object().add_raw("error", err.str()).str() << std::endl;

@@ -1,0 +1,81 @@
+// One port mapping as the CLI sees it, whatever the gateway protocol: create or renew it, remove it,
+// read the public address, and judge what the gateway sends unasked. `add`, `delete` and `add --keep`
+// are written once against this; natpmp and pcp each provide an adapter over their client.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/ip/udp.hpp>
+
+#include "natpunch/core/bytes.hpp"
+#include "natpunch/core/ip_protocol.hpp"
+#include "natpunch/core/result.hpp"
+
+namespace natpunch::cli {
+
+// What a gateway granted, in the form the CLI prints.
+struct mapping_view {
+  std::string protocol;  // "natpmp" or "pcp"
+  core::ip_protocol transport = core::ip_protocol::tcp;
+  asio::ip::address external_ip;
+  std::uint16_t external_port = 0;
+  asio::ip::address internal_ip;
+  std::uint16_t internal_port = 0;
+  std::uint32_t lifetime = 0;
+  std::uint32_t epoch = 0;
+  asio::ip::address gateway;
+  std::optional<std::string> nonce;  // PCP: the mapping's nonce in hex (needed to delete it later)
+};
+
+// What an unsolicited datagram on the announcement port means for a held mapping.
+enum class unsolicited {
+  not_from_gateway,  // ignore
+  nothing_new,       // a valid announcement that changes nothing
+  renew_now,         // it shows a reboot or a new address: renew at once
+  revalidate,        // a PCP ANNOUNCE or anything else from the gateway: renew after RFC 6887 §14.1.3's random 0-5 s
+};
+
+class mapper {
+ public:
+  virtual ~mapper() = default;
+  [[nodiscard]] virtual std::string name() const = 0;
+  [[nodiscard]] virtual asio::ip::address gateway() const = 0;
+  virtual void set_deadline(std::chrono::milliseconds deadline) = 0;
+
+  // Creates the mapping for (transport, internal port), or renews it once it exists (PCP: same nonce).
+  virtual asio::awaitable<core::result<mapping_view>> async_map(std::uint16_t suggested_external_port,
+                                                                std::uint32_t lifetime) = 0;
+  // Removes the mapping made by async_map, or the one named when the mapper was made (`delete`).
+  virtual asio::awaitable<core::result<void>> async_unmap() = 0;
+  virtual asio::awaitable<core::result<asio::ip::address>> async_external_address() = 0;
+  // A datagram that arrived on the announcement port (5350).
+  virtual unsolicited observe(core::byte_span datagram, const asio::ip::udp::endpoint& from) = 0;
+  // True once since the last call if anything showed that the gateway lost its state.
+  virtual bool take_lost_state() = 0;
+};
+
+struct mapper_target {
+  asio::ip::address gateway;
+  std::uint16_t port = 5351;  // NAT-PMP and PCP share it
+  core::ip_protocol transport = core::ip_protocol::tcp;
+  std::uint16_t internal_port = 0;
+  std::chrono::milliseconds deadline{std::chrono::seconds(10)};
+  std::optional<std::string> pcp_nonce_hex;  // `delete --nonce`: the PCP mapping to remove
+  bool prefer_failure = false;               // PCP §13.2
+};
+
+std::unique_ptr<mapper> make_natpmp_mapper(asio::any_io_executor executor, const mapper_target& target);
+std::unique_ptr<mapper> make_pcp_mapper(asio::any_io_executor executor, const mapper_target& target);
+
+// Hex of a PCP nonce, and back (24 hex digits).
+std::string to_hex(const core::byte_span bytes);
+std::optional<std::array<std::uint8_t, 12>> parse_nonce(const std::string& hex);
+
+}  // namespace natpunch::cli
