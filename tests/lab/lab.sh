@@ -591,6 +591,47 @@ LAB_FAILURES=0
 # lab_step DESCRIPTION COMMAND...: runs COMMAND and prints one line, "ok - DESCRIPTION" or
 # "not ok - DESCRIPTION" (then LAB_FAILURES grows), whatever COMMAND does. Never fails itself, so a
 # script goes on to its next step under set -e.
+# lab_natpunch ARGS...: runs $NATPUNCH in lan like a user would (the lan's default route points at the
+# gateway). Sets OUT (stdout), ERR (stderr) and RC (status); always returns 0 so tests check RC. The
+# outer `timeout` guards against a hang; natpunch's own --timeout should fire first.
+OUT='' ERR='' RC=0
+lab_natpunch() {
+  RC=0
+  OUT=$(lab_lan timeout 20 "$NATPUNCH" "$@" 2>"$LAB_DIR/np.err") || RC=$?
+  ERR=$(cat "$LAB_DIR/np.err")
+  if [[ $RC -ne 0 ]]; then
+    echo "# natpunch $* -> exit $RC" >&2
+    [[ -n $OUT ]] && echo "#   stdout: $OUT" >&2
+    [[ -n $ERR ]] && echo "#   stderr: $ERR" >&2
+  fi
+  return 0
+}
+
+# lab_json_check JSON 'python boolean expression over d', e.g. lab_json_check "$OUT" 'd["external_port"] == 8080'.
+# Fails (and says what it saw) unless JSON is exactly one line holding one object that satisfies EXPR.
+lab_json_check() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+text, expr = sys.argv[1], sys.argv[2]
+lines = [l for l in text.splitlines() if l.strip()]
+if len(lines) != 1:
+    sys.exit(f"# expected one JSON line, got {len(lines)}: {text!r}")
+try:
+    d = json.loads(lines[0])
+except ValueError as e:
+    sys.exit(f"# not JSON ({e}): {lines[0]!r}")
+if not isinstance(d, dict):
+    sys.exit(f"# not a JSON object: {lines[0]!r}")
+try:
+    good = eval("(" + expr + ")", {}, {"d": d})
+except Exception as e:  # a missing key is a failed check, with its name shown
+    sys.exit(f"# {expr}: {type(e).__name__} {e} in {lines[0]}")
+if not good:
+    sys.exit(f"# {expr} is false for {lines[0]}")
+PY
+}
+lab_json_get() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$1" "$2" 2>/dev/null; }
+
 lab_step() {
   local desc=$1
   shift

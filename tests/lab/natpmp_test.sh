@@ -24,46 +24,10 @@ if [[ ! -x $NATPUNCH ]]; then
   exit 1
 fi
 
-# natpunch, run from the LAN host like a user would, with discovery of the gateway left to it
-# (the lan namespace's default route points at 192.168.86.1). Output in $OUT, stderr in $ERR, status
-# in $RC. The outer `timeout` guards against a hang; natpunch's own --timeout should fire first.
-OUT='' ERR='' RC=0
-np() {
-  RC=0
-  OUT=$(lab_lan timeout 20 "$NATPUNCH" --protocol natpmp --timeout 5 "$@" 2>"$LAB_DIR/np.err") || RC=$?
-  ERR=$(cat "$LAB_DIR/np.err")
-  if [[ $RC -ne 0 ]]; then
-    echo "# natpunch $* -> exit $RC" >&2
-    [[ -n $OUT ]] && echo "#   stdout: $OUT" >&2
-    [[ -n $ERR ]] && echo "#   stderr: $ERR" >&2
-  fi
-  return 0
-}
-
-# json_check JSON 'python boolean expression over d': e.g. json_check "$OUT" 'd["external_port"] == 8080'
-# Fails (and says what it saw) unless JSON is exactly one line holding one object that satisfies EXPR.
-json_check() {
-  python3 - "$1" "$2" <<'EOF'
-import json, sys
-text, expr = sys.argv[1], sys.argv[2]
-lines = [l for l in text.splitlines() if l.strip()]
-if len(lines) != 1:
-    sys.exit(f"# expected one JSON line, got {len(lines)}: {text!r}")
-try:
-    d = json.loads(lines[0])
-except ValueError as e:
-    sys.exit(f"# not JSON ({e}): {lines[0]!r}")
-if not isinstance(d, dict):
-    sys.exit(f"# not a JSON object: {lines[0]!r}")
-try:
-    good = eval("(" + expr + ")", {}, {"d": d})
-except Exception as e:  # a missing key is a failed check, with its name shown
-    sys.exit(f"# {expr}: {type(e).__name__} {e} in {lines[0]}")
-if not good:
-    sys.exit(f"# {expr} is false for {lines[0]}")
-EOF
-}
-json_get() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$1" "$2" 2>/dev/null; }
+# natpunch over NAT-PMP from the LAN host, gateway discovery left to it: lab_natpunch in lab.sh.
+np() { lab_natpunch --protocol natpmp --timeout 5 "$@"; }
+json_check() { lab_json_check "$@"; }
+json_get() { lab_json_get "$@"; }
 
 echo "# natpunch: $NATPUNCH"
 lab_up

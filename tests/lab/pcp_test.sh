@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Integration test of the natpunch CLI over PCP (RFC 6887) against the real miniupnpd in the lab,
+# IPv4 (NAT44 through 11.0.0.5) and IPv6 (a firewall pinhole to the LAN host's own address).
+#
+#   sudo bash tests/lab/pcp_test.sh path/to/natpunch
+#
+# As in natpmp_test.sh every claim is checked by someone else: inet must reach the port (and get the
+# LAN listener's token), and miniupnpd's own state (upnpc -l for IPv4, its nft rule for IPv6 pinholes)
+# must show the mapping or not. Exit 0 = all ok, 77 = skipped, else failed.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab.sh
+source "$HERE/lab.sh"
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 NATPUNCH_BINARY" >&2
+  exit 2
+fi
+NATPUNCH=$(realpath -e "$1" 2>/dev/null || echo "$1")
+LAB_IPV6=1
+lab_require upnpc
+if [[ ! -x $NATPUNCH ]]; then
+  echo "not ok - natpunch binary '$NATPUNCH' is missing or not executable (build the 'natpunch' target)"
+  exit 1
+fi
+
+pcp() { lab_natpunch --protocol pcp --timeout 5 "$@"; }
+
+echo "# natpunch: $NATPUNCH"
+lab_up
+echo "# lab $LAB_PREFIX up in ${LAB_UP_SECONDS}s (gateway $LAB_GW_IP / $LAB_GW_IP6, public $LAB_WAN_IP)"
+
+# --- IPv4: create ---------------------------------------------------------------------------------
+lab_step "before any mapping: inet cannot reach 11.0.0.5:8080" lab_prove_tcp 8080 unreachable
+pcp --json add 8080/tcp --lifetime 600
+lab_step "add 8080/tcp over PCP exits 0" test "$RC" -eq 0
+lab_step "add --json: protocol pcp, external $LAB_WAN_IP:8080, internal $LAB_LAN_IP:8080, tcp" \
+  lab_json_check "$OUT" "d['protocol'] == 'pcp' and d['external_ip'] == '$LAB_WAN_IP' and d['external_port'] == 8080 and d['internal_ip'] == '$LAB_LAN_IP' and d['internal_port'] == 8080 and d['transport'] == 'tcp'"
+lab_step "add --json: lifetime 600 granted, epoch and a 24-hex-digit nonce present" \
+  lab_json_check "$OUT" "d['lifetime'] == 600 and isinstance(d['epoch'], int) and len(d['nonce']) == 24 and int(d['nonce'], 16) >= 0"
+nonce=$(lab_json_get "$OUT" nonce)
+lab_step "inet reaches lan:8080 through 11.0.0.5:8080" lab_prove_tcp 8080 reachable
+lab_step "miniupnpd lists TCP 8080->$LAB_LAN_IP:8080 (upnpc, the independent witness)" lab_listed TCP 8080 8080
+
+# --- IPv4: renew keeps the port; a stranger's nonce cannot delete ----------------------------------
+pcp --json add 8080/tcp --lifetime 900 --nonce "$nonce"
+lab_step "renew with the same nonce: same external port 8080, new lifetime 900" \
+  lab_json_check "$OUT" "d['external_port'] == 8080 and d['lifetime'] == 900 and d['nonce'] == '$nonce'"
+pcp --json delete 8080/tcp --nonce 000000000000000000000000
+lab_step "delete with another nonce is refused with the gateway's code (exit 1, NOT_AUTHORIZED)" \
+  test "$RC" -eq 1
+lab_step "  ... and its JSON error names NOT_AUTHORIZED" grep -q '"name":"NOT_AUTHORIZED"' <<<"$OUT"
+lab_step "the mapping survived the refused delete" lab_prove_tcp 8080 reachable
+
+# --- IPv4: UDP, human output ----------------------------------------------------------------------
+pcp add 5353:15353/udp --lifetime 600
+lab_step "add 5353:15353/udp (human output) exits 0" test "$RC" -eq 0
+lab_step "human output names the mapping and tells how to delete it" \
+  grep -q "mapped udp $LAB_WAN_IP:15353 -> $LAB_LAN_IP:5353" <<<"$OUT"
+udp_nonce=$(grep -o -- '--nonce [0-9a-f]\{24\}' <<<"$OUT" | awk '{print $2}')
+lab_step "  ... with its nonce" test -n "$udp_nonce"
+lab_step "inet reaches lan:5353/udp through 11.0.0.5:15353" lab_prove_udp 5353 reachable 15353
+pcp delete 5353/udp --nonce "$udp_nonce"
+lab_step "delete 5353/udp with its nonce exits 0" test "$RC" -eq 0
+lab_step "inet can no longer reach 11.0.0.5:15353/udp" lab_prove_udp 5353 unreachable 15353
+
+# --- IPv4: delete ---------------------------------------------------------------------------------
+pcp --json delete 8080/tcp --nonce "$nonce"
+lab_step "delete 8080/tcp with its nonce exits 0" test "$RC" -eq 0
+lab_step "delete --json says protocol pcp, deleted" lab_json_check "$OUT" "d['protocol'] == 'pcp' and d['deleted'] is True"
+lab_step "inet can no longer connect to 11.0.0.5:8080" lab_prove_tcp 8080 unreachable
+lab_step "miniupnpd no longer lists it" lab_unlisted TCP 8080 8080
+
+# --- auto: PCP first (miniupnpd speaks it) ----------------------------------------------------------
+lab_natpunch --timeout 5 --json add 8181/tcp --lifetime 600
+lab_step "--protocol auto picks PCP on a PCP gateway" lab_json_check "$OUT" "d['protocol'] == 'pcp'"
+auto_nonce=$(lab_json_get "$OUT" nonce)
+lab_natpunch --timeout 5 delete 8181/tcp --nonce "$auto_nonce"
+lab_step "auto delete with --nonce speaks PCP and succeeds" test "$RC" -eq 0
+
+# --- IPv6: a pinhole --------------------------------------------------------------------------------
+lab_step "before any pinhole: inet cannot reach [$LAB_LAN_IP6]:8443" lab_prove_tcp6 8443 unreachable
+lab_natpunch --protocol pcp --gateway "[$LAB_GW_IP6]" --timeout 5 --json add 8443/tcp --lifetime 600
+lab_step "add over IPv6 (--gateway [$LAB_GW_IP6]) exits 0" test "$RC" -eq 0
+lab_step "IPv6 add --json: the external address is the LAN host's own ($LAB_LAN_IP6), port 8443" \
+  lab_json_check "$OUT" "d['external_ip'] == '$LAB_LAN_IP6' and d['external_port'] == 8443 and d['internal_ip'] == '$LAB_LAN_IP6'"
+v6_nonce=$(lab_json_get "$OUT" nonce)
+lab_step "inet reaches [$LAB_LAN_IP6]:8443 through the pinhole" lab_prove_tcp6 8443 reachable
+lab_step "miniupnpd holds the pinhole rule" lab_pinhole_listed TCP 8443
+lab_natpunch --protocol pcp --gateway "[$LAB_GW_IP6]" --timeout 5 delete 8443/tcp --nonce "$v6_nonce"
+lab_step "delete the IPv6 pinhole exits 0" test "$RC" -eq 0
+lab_step "inet can no longer reach [$LAB_LAN_IP6]:8443" lab_prove_tcp6 8443 unreachable
+lab_step "miniupnpd's pinhole rule is gone" lab_pinhole_unlisted TCP 8443
+
+# --- a NAT-PMP-only request of PCP things is refused before sending ---------------------------------
+lab_natpunch --protocol natpmp --gateway "[$LAB_GW_IP6]" --timeout 5 add 8443/tcp
+lab_step "NAT-PMP to an IPv6 gateway is a usage error (exit 2)" test "$RC" -eq 2
+
+lab_finish
