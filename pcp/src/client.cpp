@@ -80,7 +80,22 @@ asio::awaitable<core::result<response>> client::async_request(request req) {
   // §8.5: every PCP answer's epoch counts, errors included; a NAT-PMP "unsupported version" carries
   // NAT-PMP's epoch, which is no PCP epoch.
   lost_state_in_last_answer_ = resp->version == version && observe_epoch(resp->epoch);
-  if (const auto verdict = check_answer(req, *resp); !verdict) co_return verdict.error();
+  if (const auto verdict = check_answer(req, *resp); !verdict) {
+    // A SUCCESS we cannot accept (another port despite PREFER_FAILURE — miniupnpd 2.3.1 ignores the
+    // option — or an unusable address) still made a mapping on the gateway. Remove it, same nonce and
+    // lifetime 0, so that nothing reported as failed stays behind; then report the reason.
+    if (resp->version == version && resp->result == result_code::success && req.lifetime != 0 &&
+        req.op != opcode::announce) {
+      request undo = req;
+      undo.lifetime = 0;
+      undo.options.clear();
+      core::log::warn("rejecting the gateway's answer (", core::describe(verdict.error()),
+                      "): removing the mapping it made");
+      auto removed = co_await async_request(std::move(undo));
+      if (!removed) core::log::warn("could not remove it: ", core::describe(removed.error()));
+    }
+    co_return verdict.error();
+  }
   succeeded_ = true;
   co_return std::move(*resp);
 }

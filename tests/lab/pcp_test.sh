@@ -53,6 +53,17 @@ lab_step "delete with another nonce is refused with the gateway's code (exit 1, 
 lab_step "  ... and its JSON error names NOT_AUTHORIZED" grep -q '"name":"NOT_AUTHORIZED"' <<<"$OUT"
 lab_step "the mapping survived the refused delete" lab_prove_tcp 8080 reachable
 
+# --- PREFER_FAILURE: miniupnpd 2.3.1 ignores it and grants another port; natpunch must refuse that
+# answer and remove the mapping the gateway made anyway ----------------------------------------------
+pcp --json add 9090:8080/tcp --lifetime 600 --prefer-failure
+lab_step "add 9090:8080/tcp --prefer-failure while 8080 is taken: refused (exit 4, bad mapping)" test "$RC" -eq 4
+# No TCP mapping to lan:9090 on any external port (the witness must answer, else status 2).
+nothing_maps_to_9090() {
+  _lab_witness_list || return 2
+  ! grep -Eq "^ *[0-9]+ TCP +[0-9]+->$LAB_LAN_IP:9090 " <<<"$LAB_WITNESS_LIST"
+}
+lab_step "  ... and the port the gateway chose instead is not left mapped to 9090" nothing_maps_to_9090
+
 # --- IPv4: UDP, human output ----------------------------------------------------------------------
 pcp add 5353:15353/udp --lifetime 600
 lab_step "add 5353:15353/udp (human output) exits 0" test "$RC" -eq 0

@@ -186,3 +186,36 @@ TEST_CASE("pcp client: silence ends in a timeout after the scheduled sends") {
   CHECK(test::run(io, client.async_map(tcp_map(80))).error() == core::transport_errc::timed_out);
   CHECK(gw.received() == 3);
 }
+
+TEST_CASE("pcp client: a success it must reject is removed from the gateway, not left behind") {
+  asio::io_context io;
+  // Like miniupnpd 2.3.1: PREFER_FAILURE ignored, another port granted.
+  test::udp_peer gw(io, [](const bytes& wire, unsigned) {
+    auto req = pcp::decode_request(wire);
+    REQUIRE(req.has_value());
+    pcp::response resp;
+    resp.op = req->op;
+    resp.lifetime = req->lifetime;
+    resp.epoch = 10;
+    resp.payload = req->payload;
+    resp.options = req->options;
+    auto& body = std::get<pcp::map_body>(resp.payload);
+    if (req->lifetime != 0) {
+      body.external_port = static_cast<std::uint16_t>(body.external_port + 1);
+      body.external_address = pcp::ipv4_mapped({11, 0, 0, 5});
+    }
+    return std::vector<bytes>{pcp::encode(resp)};
+  });
+  auto client = make_client(io, gw);
+  auto p = tcp_map(8080);
+  p.prefer_failure = true;
+  auto m = test::run(io, client.async_map(p));
+  CHECK(m.error() == pcp::errc::bad_mapping);
+  REQUIRE(gw.requests().size() == 2);
+  auto first = pcp::decode_request(gw.requests()[0]);
+  auto undo = pcp::decode_request(gw.requests()[1]);
+  REQUIRE(first.has_value());
+  REQUIRE(undo.has_value());
+  CHECK(undo->lifetime == 0);
+  CHECK(std::get<pcp::map_body>(undo->payload).mapping_nonce == std::get<pcp::map_body>(first->payload).mapping_nonce);
+}
