@@ -32,6 +32,8 @@ struct mapping_view {
   std::uint32_t epoch = 0;
   asio::ip::address gateway;
   std::optional<std::string> nonce;  // PCP: the mapping's nonce in hex (needed to delete it later)
+  // Time spent waiting on the gateway for this mapping (first send to accepted answer, all requests).
+  std::chrono::microseconds gateway_time{0};
 };
 
 // What an unsolicited datagram on the announcement port means for a held mapping.

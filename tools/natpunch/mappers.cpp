@@ -23,12 +23,14 @@ class natpmp_mapper final : public mapper {
     for (int attempt = 0; attempt < 2; ++attempt) {
       auto mapped = co_await client_.async_map(target_.transport, target_.internal_port, suggested, lifetime);
       if (!mapped) co_return mapped.error();
+      const auto map_time = client_.last_exchange().elapsed;
       auto ext = co_await client_.async_external_address();
       if (!ext) co_return ext.error();
       if (ext->gateway_lost_state && attempt == 0) continue;
       co_return mapping_view{"natpmp", mapped->protocol, ext->address, mapped->external_port,
                              client_.local_address(), mapped->internal_port, mapped->lifetime, mapped->epoch,
-                             target_.gateway, std::nullopt};
+                             target_.gateway, std::nullopt,
+                             std::chrono::duration_cast<std::chrono::microseconds>(map_time + client_.last_exchange().elapsed)};
     }
     co_return core::transport_errc::closed;  // unreachable: the loop returns on its second pass
   }
@@ -100,7 +102,8 @@ class pcp_mapper final : public mapper {
     last_ = *mapped;
     co_return mapping_view{"pcp", mapped->protocol, mapped->external_address, mapped->external_port,
                            client_.local_address(), mapped->internal_port, mapped->lifetime, mapped->epoch,
-                           target_.gateway, to_hex(mapped->mapping_nonce)};
+                           target_.gateway, to_hex(mapped->mapping_nonce),
+                           std::chrono::duration_cast<std::chrono::microseconds>(client_.last_exchange().elapsed)};
   }
 
   asio::awaitable<core::result<void>> async_unmap() override {
