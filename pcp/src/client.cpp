@@ -49,7 +49,7 @@ bool client::observe_epoch(std::uint32_t epoch) {
   return lost;
 }
 
-asio::awaitable<core::result<response>> client::async_request(request req) {
+asio::awaitable<core::result<response>> client::async_request(request req, bool undo_rejected) {
   if (const auto ec = ensure_open()) co_return ec;
   req.client_address = to_pcp_address(local_address());
   const bytes wire = encode(req);
@@ -84,16 +84,21 @@ asio::awaitable<core::result<response>> client::async_request(request req) {
     // A SUCCESS we cannot accept (another port despite PREFER_FAILURE — miniupnpd 2.3.1 ignores the
     // option — or an unusable address) still made a mapping on the gateway. Remove it, same nonce and
     // lifetime 0, so that nothing reported as failed stays behind; then report the reason.
-    if (resp->version == version && resp->result == result_code::success && req.lifetime != 0 &&
+    // Only for a request that created the mapping: a rejected renewal must not delete the mapping the
+    // caller already held (e.g. miniupnpd answers an IPv6 pinhole renewal with port 0).
+    if (undo_rejected && resp->version == version && resp->result == result_code::success && req.lifetime != 0 &&
         req.op != opcode::announce) {
       request undo = req;
       undo.lifetime = 0;
-      undo.options.clear();
+      // Keep THIRD_PARTY (it names whose mapping it is); PREFER_FAILURE and FILTER mean nothing to a delete.
+      std::erase_if(undo.options, [](const option& o) { return !std::holds_alternative<third_party_option>(o); });
       core::log::warn("rejecting the gateway's answer (", core::describe(verdict.error()),
                       "): removing the mapping it made");
       auto removed = co_await async_request(std::move(undo));
+      if (removed.error() == core::transport_errc::cancelled) co_return removed.error();  // the caller undoes it
       if (!removed) core::log::warn("could not remove it: ", core::describe(removed.error()));
     }
+    if (resp->version == version) succeeded_ = true;  // §9: any version-2 answer proves PCP is spoken
     co_return verdict.error();
   }
   succeeded_ = true;
@@ -134,7 +139,7 @@ asio::awaitable<core::result<mapping_info>> client::async_map_or_peer(opcode op,
   if (params.prefer_failure) req.options.emplace_back(prefer_failure_option{});
   for (const auto& f : params.filters) req.options.emplace_back(f);
 
-  auto resp = co_await async_request(std::move(req));
+  auto resp = co_await async_request(std::move(req), params.creates);
   if (!resp) co_return resp.error();
   const map_body* got = std::get_if<map_body>(&resp->payload);
   if (got == nullptr) {
@@ -151,6 +156,9 @@ asio::awaitable<core::result<mapping_info>> client::async_map_or_peer(opcode op,
   info.lifetime = resp->lifetime;
   info.epoch = resp->epoch;
   info.gateway_lost_state = lost_state_in_last_answer_;
+  info.op = op;
+  info.third_party = params.third_party;
+  info.remote_peer = params.remote_peer;
   co_return info;
 }
 
@@ -170,7 +178,9 @@ asio::awaitable<core::result<mapping_info>> client::async_delete(const mapping_i
   params.suggested_external_address = m.external_address;
   params.lifetime = 0;
   params.mapping_nonce = m.mapping_nonce;
-  return async_map_or_peer(opcode::map, params);
+  params.third_party = m.third_party;
+  params.remote_peer = m.remote_peer;
+  return async_map_or_peer(m.op, params);
 }
 
 core::result<announce_info> client::observe_announcement(byte_span datagram, const asio::ip::udp::endpoint& from) {

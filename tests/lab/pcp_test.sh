@@ -63,6 +63,7 @@ nothing_maps_to_9090() {
   ! grep -Eq "^ *[0-9]+ TCP +[0-9]+->$LAB_LAN_IP:9090 " <<<"$LAB_WITNESS_LIST"
 }
 lab_step "  ... and the port the gateway chose instead is not left mapped to 9090" nothing_maps_to_9090
+lab_step "  ... and the mapping that held 8080 was not touched by that undo" lab_prove_tcp 8080 reachable
 
 # --- IPv4: UDP, human output ----------------------------------------------------------------------
 pcp add 5353:15353/udp --lifetime 600
@@ -87,8 +88,28 @@ lab_step "miniupnpd no longer lists it" lab_unlisted TCP 8080 8080
 lab_natpunch --timeout 5 --json add 8181/tcp --lifetime 600
 lab_step "--protocol auto picks PCP on a PCP gateway" lab_json_check "$OUT" "d['protocol'] == 'pcp'"
 auto_nonce=$(lab_json_get "$OUT" nonce)
+lab_natpunch --timeout 5 delete 8181/tcp
+lab_step "auto delete without --nonce is refused (exit 2): it could not name a PCP mapping" test "$RC" -eq 2
+lab_step "  ... and it says how to name it" grep -q -- "--nonce HEX" <<<"$ERR"
 lab_natpunch --timeout 5 delete 8181/tcp --nonce "$auto_nonce"
 lab_step "auto delete with --nonce speaks PCP and succeeds" test "$RC" -eq 0
+lab_step "  ... and the mapping is really gone" lab_unlisted TCP 8181 8181
+
+# --- announce, PEER, FILTER, THIRD_PARTY: what miniupnpd 2.3.1 does with each ----------------------
+pcp --json announce
+lab_step "announce: the gateway speaks PCP (exit 0, its epoch)" \
+  lab_json_check "$OUT" "d['protocol'] == 'pcp' and d['gateway'] == '$LAB_GW_IP' and isinstance(d['epoch'], int)"
+pcp --json peer 40000/udp "$LAB_INET_IP:7000" --lifetime 600
+lab_step "peer 40000/udp $LAB_INET_IP:7000: SUCCESS, the public address the remote peer sees" \
+  lab_json_check "$OUT" "d['protocol'] == 'pcp' and d['external_ip'] == '$LAB_WAN_IP' and d['internal_port'] == 40000"
+pcp --json add 8282/tcp --lifetime 600 --filter "$LAB_INET_IP/32"
+lab_step "add --filter $LAB_INET_IP/32: accepted (miniupnpd echoes FILTER but does not enforce it)" test "$RC" -eq 0
+filter_nonce=$(lab_json_get "$OUT" nonce)
+pcp --json delete 8282/tcp --nonce "$filter_nonce"
+lab_step "  ... and deleted" test "$RC" -eq 0
+pcp --json add 8383/tcp --third-party 192.168.86.77
+lab_step "add --third-party: refused with the gateway's own code (exit 1, UNSUPP_OPTION: pcp_allow_thirdparty=no)" \
+  bash -c '[[ $0 -eq 1 ]] && grep -q "\"name\":\"UNSUPP_OPTION\"" <<<"$1"' "$RC" "$OUT"
 
 # --- IPv6: a pinhole --------------------------------------------------------------------------------
 lab_step "before any pinhole: inet cannot reach [$LAB_LAN_IP6]:8443" lab_prove_tcp6 8443 unreachable
@@ -107,5 +128,7 @@ lab_step "miniupnpd's pinhole rule is gone" lab_pinhole_unlisted TCP 8443
 # --- a NAT-PMP-only request of PCP things is refused before sending ---------------------------------
 lab_natpunch --protocol natpmp --gateway "[$LAB_GW_IP6]" --timeout 5 add 8443/tcp
 lab_step "NAT-PMP to an IPv6 gateway is a usage error (exit 2)" test "$RC" -eq 2
+lab_natpunch --gateway "[$LAB_GW_IP6]" --timeout 5 external-ip
+lab_step "external-ip (NAT-PMP) to an IPv6 gateway is a usage error (exit 2), not a crash" test "$RC" -eq 2
 
 lab_finish

@@ -109,7 +109,7 @@ TEST_CASE("pcp client: a refusal returns its result code at once") {
   auto m = test::run(io, client.async_map(tcp_map(22)));
   CHECK(m.error() == pcp::result_code::not_authorized);
   CHECK(gw.received() == 1);
-  CHECK_FALSE(client.pcp_succeeded());
+  CHECK(client.pcp_succeeded());  // §9: a version-2 refusal still proves the server speaks PCP
 }
 
 TEST_CASE("pcp client: version negotiation") {
@@ -209,6 +209,13 @@ TEST_CASE("pcp client: a success it must reject is removed from the gateway, not
   auto client = make_client(io, gw);
   auto p = tcp_map(8080);
   p.prefer_failure = true;
+  p.creates = true;
+  SUBCASE("a renewal that is rejected deletes nothing: the caller still holds its mapping") {
+    p.creates = false;
+    CHECK(test::run(io, client.async_map(p)).error() == pcp::errc::bad_mapping);
+    CHECK(gw.requests().size() == 1);
+    return;
+  }
   auto m = test::run(io, client.async_map(p));
   CHECK(m.error() == pcp::errc::bad_mapping);
   REQUIRE(gw.requests().size() == 2);
@@ -218,4 +225,7 @@ TEST_CASE("pcp client: a success it must reject is removed from the gateway, not
   REQUIRE(undo.has_value());
   CHECK(undo->lifetime == 0);
   CHECK(std::get<pcp::map_body>(undo->payload).mapping_nonce == std::get<pcp::map_body>(first->payload).mapping_nonce);
+  CHECK(std::get<pcp::map_body>(undo->payload).internal_port == 8080);
+  CHECK(std::get<pcp::map_body>(undo->payload).protocol == pcp::protocol_tcp);
+  CHECK(undo->options.empty());  // PREFER_FAILURE means nothing to a delete
 }

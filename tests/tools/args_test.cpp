@@ -106,7 +106,7 @@ TEST_CASE("cli: usage errors say what is wrong") {
   }
   SUBCASE("add-only options are refused elsewhere, not ignored") {
     CHECK(parse_error({"delete", "1/tcp", "--keep"}) == "--keep goes with add");
-    CHECK(parse_error({"delete", "1/tcp", "--lifetime", "60"}) == "--lifetime goes with add");
+    CHECK(parse_error({"delete", "1/tcp", "--lifetime", "60"}) == "--lifetime goes with add or peer");
     CHECK(parse_error({"external-ip", "--description", "x"}) == "--description goes with add");
   }
   SUBCASE("the error names the command whose help to read") {
@@ -122,6 +122,6 @@ TEST_CASE("cli: PCP options") {
   CHECK(parse_error({"delete", "80/tcp", "--nonce", "xyz"}).find("--nonce must be 24 hex digits") != std::string::npos);
   CHECK(parse_ok({"add", "80/tcp", "--nonce", "5f0c2a9be41d7730aa61c0de"}).cmd.nonce == "5f0c2a9be41d7730aa61c0de");
   CHECK(parse_error({"external-ip", "--nonce", "5f0c2a9be41d7730aa61c0de"}) == "--nonce goes with add or delete");
-  CHECK(parse_error({"delete", "80/tcp", "--prefer-failure"}) == "--prefer-failure goes with add");
+  CHECK(parse_error({"delete", "80/tcp", "--prefer-failure"}) == "--prefer-failure goes with add or peer");
   CHECK(parse_error({"add", "80/tcp", "--prefer-failure=1"}) == "--prefer-failure takes no value");
 }

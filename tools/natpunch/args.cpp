@@ -27,6 +27,8 @@ std::optional<command_kind> parse_command(std::string_view s) {
   if (s == "add") return command_kind::add;
   if (s == "delete") return command_kind::remove;
   if (s == "help") return command_kind::help;
+  if (s == "peer") return command_kind::peer;
+  if (s == "announce") return command_kind::announce;
   return std::nullopt;
 }
 
@@ -50,6 +52,63 @@ std::optional<port_spec> parse_port_spec(const std::string& text) {
     spec.external_port = *external;
   }
   return spec;
+}
+
+std::optional<std::pair<asio::ip::address, std::uint16_t>> parse_endpoint(const std::string& text) {
+  std::string host;
+  std::string port;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon) return std::nullopt;  // bare IPv6 needs brackets
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  std::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  const auto number = parse_number<std::uint16_t>(port, 1, 65535);
+  if (ec || !number) return std::nullopt;
+  return std::make_pair(address, *number);
+}
+
+std::optional<filter_spec> parse_filter(const std::string& text) {
+  std::string rest = text;
+  std::string host;
+  filter_spec f;
+  if (rest.starts_with('[')) {
+    const auto close = rest.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    host = rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
+  } else {
+    const auto end = rest.find_first_of("/:");
+    host = rest.substr(0, end);
+    rest = end == std::string::npos ? "" : rest.substr(end);
+  }
+  std::error_code ec;
+  f.address = asio::ip::make_address(host, ec);
+  if (ec) return std::nullopt;
+  const std::uint8_t full = f.address.is_v4() ? 32 : 128;
+  f.prefix_length = full;
+  if (rest.starts_with('/')) {
+    const auto end = rest.find(':');
+    const auto len = parse_number<std::uint8_t>(rest.substr(1, end == std::string::npos ? std::string::npos : end - 1), 0, full);
+    if (!len) return std::nullopt;
+    f.prefix_length = *len;
+    rest = end == std::string::npos ? "" : rest.substr(end);
+  }
+  if (rest.starts_with(':')) {
+    const auto port = parse_number<std::uint16_t>(rest.substr(1), 0, 65535);
+    if (!port) return std::nullopt;
+    f.port = *port;
+    rest.clear();
+  }
+  if (!rest.empty()) return std::nullopt;
+  return f;
 }
 
 std::variant<invocation, usage_error> parse_args(const std::vector<std::string>& args) {
@@ -122,6 +181,17 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
       if (!t) return usage_error{"--lifetime must be a whole number of seconds from 1 to 4294967295, not '" + v + "'", topic};
       inv.cmd.lifetime = *t;
       lifetime_given = true;
+    } else if (name == "--filter") {
+      if (!value(v)) return usage_error{"--filter needs ADDR[/LEN][:PORT], e.g. 203.0.113.0/24:443", topic};
+      const auto f = parse_filter(v);
+      if (!f) return usage_error{"--filter must be ADDR[/LEN][:PORT] (IPv6 in brackets: [2001:db8::]/32:443), not '" + v + "'", topic};
+      inv.cmd.filters.push_back(*f);
+    } else if (name == "--third-party") {
+      if (!value(v)) return usage_error{"--third-party needs the IP address of the host to map for", topic};
+      std::error_code ec;
+      const auto address = asio::ip::make_address(v, ec);
+      if (ec) return usage_error{"--third-party must be an IP address, not '" + v + "'", topic};
+      inv.cmd.third_party = address;
     } else if (name == "--description") {
       if (!value(v)) return usage_error{"--description needs a text", topic};
       inv.cmd.description = v;
@@ -146,16 +216,34 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
   const std::string topic = inv.cmd.help_topic;
   // Options that only `add` understands are refused elsewhere rather than silently ignored.
   if (*kind == command_kind::external_ip && inv.cmd.nonce) return usage_error{"--nonce goes with add or delete", topic};
+  const bool maps = *kind == command_kind::add || *kind == command_kind::peer;
   if (*kind != command_kind::add) {
     if (inv.cmd.keep) return usage_error{"--keep goes with add", topic};
-    if (inv.cmd.prefer_failure) return usage_error{"--prefer-failure goes with add", topic};
-    if (lifetime_given) return usage_error{"--lifetime goes with add", topic};
     if (description_given) return usage_error{"--description goes with add", topic};
   }
+  if (!maps) {
+    if (inv.cmd.prefer_failure) return usage_error{"--prefer-failure goes with add or peer", topic};
+    if (lifetime_given) return usage_error{"--lifetime goes with add or peer", topic};
+    if (!inv.cmd.filters.empty()) return usage_error{"--filter goes with add or peer", topic};
+    if (inv.cmd.third_party) return usage_error{"--third-party goes with add or peer", topic};
+  }
+  if (*kind == command_kind::peer && inv.cmd.nonce) return usage_error{"--nonce goes with add or delete", topic};
+  if (*kind == command_kind::announce && inv.cmd.nonce) return usage_error{"--nonce goes with add or delete", topic};
   switch (*kind) {
     case command_kind::external_ip:
-      if (!positional.empty()) return usage_error{"external-ip takes no argument", topic};
+    case command_kind::announce:
+      if (!positional.empty()) return usage_error{topic + " takes no argument", topic};
       break;
+    case command_kind::peer: {
+      if (positional.size() != 2) return usage_error{"peer needs INTERNAL[:EXTERNAL]/tcp|udp and REMOTE_ADDR:PORT", topic};
+      const auto spec = parse_port_spec(positional[0]);
+      if (!spec) return usage_error{"'" + positional[0] + "' is not INTERNAL[:EXTERNAL]/tcp|udp", topic};
+      const auto remote = parse_endpoint(positional[1]);
+      if (!remote) return usage_error{"'" + positional[1] + "' is not REMOTE_ADDR:PORT (IPv6: [ADDR]:PORT)", topic};
+      inv.cmd.ports = *spec;
+      inv.cmd.remote = *remote;
+      break;
+    }
     case command_kind::add:
     case command_kind::remove: {
       if (positional.size() != 1) return usage_error{topic + " needs exactly one INTERNAL[:EXTERNAL]/tcp|udp", topic};
@@ -187,6 +275,7 @@ examples:
   if (topic == "add") {
     return R"(usage: natpunch [OPTIONS] add INTERNAL[:EXTERNAL]/tcp|udp [--lifetime SEC] [--description TEXT]
                                                              [--prefer-failure] [--nonce HEX] [--keep]
+                                                             [--filter ADDR[/LEN][:PORT]] [--third-party IP]
 
 Asks the gateway to forward a public port to INTERNAL on this machine (the local address that faces
 the gateway). EXTERNAL is only a suggestion: the gateway may grant another port, and natpunch prints
@@ -195,6 +284,10 @@ the port and lifetime it actually granted. Run it again before the lifetime ends
   --lifetime SEC       requested lifetime in seconds (default 7200, RFC 6886's recommendation)
   --description TEXT   label shown in the router's list (UPnP only; NAT-PMP has no labels)
   --prefer-failure     PCP: fail (CANNOT_PROVIDE_EXTERNAL) rather than accept another external port
+  --filter ADDR[/LEN][:PORT]
+                       PCP: only this remote prefix (and port, 0 = any) may use the mapping; repeatable.
+                       IPv6 in brackets: --filter [2001:db8::]/32:443
+  --third-party IP     PCP: map for another host on the LAN (gateways usually refuse: UNSUPP_OPTION)
   --nonce HEX          PCP: renew the existing mapping with this nonce (24 hex digits from add's
                        output) instead of making a new one; renewing keeps its external port
   --keep               stay running and keep the mapping alive: renew at half its lifetime, re-create
@@ -212,6 +305,30 @@ examples:
       {"protocol":"pcp","external_ip":"203.0.113.7","external_port":30303,"internal_ip":"192.168.1.20",
        "internal_port":30303,"transport":"udp","lifetime":3600,"gateway":"192.168.1.1","epoch":1234,
        "nonce":"5f0c2a9be41d7730aa61c0de"}
+)";
+  }
+  if (topic == "peer") {
+    return R"(usage: natpunch [OPTIONS] peer INTERNAL[:EXTERNAL]/tcp|udp REMOTE_ADDR:PORT [--lifetime SEC]
+                                                                      [--filter ...] [--third-party IP]
+
+PCP PEER (RFC 6887 §12): create or extend the gateway's mapping for an outbound flow this host already
+has with REMOTE, so it survives idle periods (keep-alive without keep-alive packets). The answer says
+which public address and port the remote peer sees. PCP only.
+
+examples:
+  natpunch peer 51413/udp 203.0.113.9:6881 --lifetime 3600
+  natpunch --gateway [fd00::1] peer 443/tcp [2001:db8::7]:50000
+)";
+  }
+  if (topic == "announce") {
+    return R"(usage: natpunch [OPTIONS] announce
+
+Sends a PCP ANNOUNCE (RFC 6887 §14.1) to ask whether the gateway speaks PCP, and prints its epoch (the
+seconds since its mapping state began: a small number means it rebooted recently). Exit 0: it speaks
+PCP; exit 1: it answered that it speaks only NAT-PMP; exit 3: no answer.
+
+example:
+  natpunch --json announce       {"protocol":"pcp","gateway":"192.168.1.1","epoch":86017}
 )";
   }
   if (topic == "delete") {
@@ -236,6 +353,8 @@ commands:
   external-ip                           print the gateway's public IPv4 address
   add INTERNAL[:EXTERNAL]/tcp|udp       forward a public port to a local port (--keep: hold it)
   delete INTERNAL[:EXTERNAL]/tcp|udp    remove that forwarding
+  peer INTERNAL/tcp|udp REMOTE:PORT     PCP: keep an outbound flow's mapping alive
+  announce                              PCP: does the gateway speak PCP? (and its epoch)
   help [COMMAND]                        this text, or one command's (also: COMMAND --help)
 
 options:
@@ -259,8 +378,10 @@ exit status:
   130  interrupted (Ctrl-C, SIGTERM); an interrupted add deletes what it may have made
 
 examples:
-  natpunch add 8333/tcp           forward public port 8333 to this machine's port 8333
-  natpunch delete 8333/tcp        remove it again
+  natpunch add 8333/tcp           forward public port 8333 to this machine's port 8333 (PCP; prints a nonce)
+  natpunch delete 8333/tcp --nonce HEX         remove it again (HEX as printed by add)
+  natpunch --protocol natpmp add 8333/tcp      the same over NAT-PMP, which names it by port alone:
+  natpunch --protocol natpmp delete 8333/tcp
   natpunch -v --gateway 192.168.1.1 external-ip
 )";
 }

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include <asio/ip/address.hpp>
+
 #include "natpunch/core/ip_protocol.hpp"
 
 namespace natpunch::cli {
@@ -30,7 +32,16 @@ struct port_spec {
   core::ip_protocol protocol = core::ip_protocol::tcp;
 };
 
-enum class command_kind { help, external_ip, add, remove };
+enum class command_kind { help, external_ip, add, remove, peer, announce };
+
+// --filter ADDR[/LEN][:PORT] (PCP FILTER, RFC 6887 §13.3): only this remote prefix and port may use
+// the mapping. LEN is within the address's own family (0..32 or 0..128); PORT 0 means any.
+struct filter_spec {
+  asio::ip::address address;
+  std::uint8_t prefix_length = 0;
+  std::uint16_t port = 0;
+  friend bool operator==(const filter_spec&, const filter_spec&) = default;
+};
 
 struct command {
   command_kind kind = command_kind::help;
@@ -41,6 +52,9 @@ struct command {
   bool keep = false;  // add --keep: hold the mapping until stopped, then delete it
   bool prefer_failure = false;       // add --prefer-failure (PCP §13.2)
   std::optional<std::string> nonce;  // delete --nonce HEX (PCP: the mapping's nonce, 24 hex digits)
+  std::vector<filter_spec> filters;               // add/peer --filter (PCP)
+  std::optional<asio::ip::address> third_party;   // add/peer --third-party IP (PCP §13.1)
+  std::optional<std::pair<asio::ip::address, std::uint16_t>> remote;  // peer: REMOTE_ADDR:PORT
 };
 
 struct invocation {
@@ -55,6 +69,9 @@ struct usage_error {
 
 std::variant<invocation, usage_error> parse_args(const std::vector<std::string>& args);
 std::optional<port_spec> parse_port_spec(const std::string& text);
+std::optional<filter_spec> parse_filter(const std::string& text);
+// ADDR:PORT or [IPV6]:PORT, port 1..65535.
+std::optional<std::pair<asio::ip::address, std::uint16_t>> parse_endpoint(const std::string& text);
 std::string help_text(const std::string& topic);
 
 }  // namespace natpunch::cli

@@ -10,7 +10,7 @@
 #include "natpunch/core/log.hpp"
 #include "natpunch/core/netinfo.hpp"
 #include "natpunch/natpmp/client.hpp"
-#include "natpunch/pcp/error.hpp"
+#include "natpunch/pcp/client.hpp"
 #include "output.hpp"
 
 namespace natpunch::cli {
@@ -61,6 +61,22 @@ std::variant<gateway_target, std::string, std::error_code> resolve_gateway(const
   return target;
 }
 
+// Everything a mapper needs, from the command line.
+mapper_target target_for(const invocation& inv, const gateway_target& gw) {
+  mapper_target t;
+  t.gateway = gw.address;
+  t.port = gw.port;
+  t.transport = inv.cmd.ports.protocol;
+  t.internal_port = inv.cmd.ports.internal_port;
+  t.deadline = inv.options.timeout;
+  t.pcp_nonce_hex = inv.cmd.nonce;
+  t.prefer_failure = inv.cmd.prefer_failure;
+  t.filters = inv.cmd.filters;
+  t.third_party = inv.cmd.third_party;
+  t.remote = inv.cmd.remote;
+  return t;
+}
+
 std::string spec_of(const port_spec& ports) {
   return std::to_string(ports.internal_port) + "/" + std::string(core::to_string(ports.protocol));
 }
@@ -102,22 +118,26 @@ void print_mapping(const invocation& inv, const mapping_view& v) {
               << (cmd.keep ? "natpunch renews it before then" : "run add again before then to renew") << std::endl;
   }
   if (v.nonce && !cmd.keep) {
-    std::cout << "note: to delete it later: natpunch --protocol pcp delete " << spec_of(cmd.ports) << " --nonce "
-              << *v.nonce << std::endl;
+    // Repeat --gateway as given: the delete must reach the same gateway (an IPv6 one, another port).
+    const std::string gateway = inv.options.gateway ? " --gateway " + *inv.options.gateway : "";
+    std::cout << "note: to delete it later: natpunch --protocol pcp" << gateway << " delete " << spec_of(cmd.ports)
+              << " --nonce " << *v.nonce << std::endl;
   }
 }
 
 asio::awaitable<int> run_add(const invocation& inv, const gateway_target& gw, asio::any_io_executor ex) {
   const auto& cmd = inv.cmd;
-  mapper_target target{gw.address, gw.port, cmd.ports.protocol, cmd.ports.internal_port, inv.options.timeout,
-                       cmd.nonce, cmd.prefer_failure};
+  const mapper_target target = target_for(inv, gw);
   const bool automatic = inv.options.protocol == protocol_choice::automatic;
-  if (inv.options.protocol == protocol_choice::natpmp && cmd.nonce) {
-    std::cerr << "natpunch: --nonce is PCP's; NAT-PMP renews a mapping by asking for it again\n";
-    co_return exit_usage;
-  }
-  if (inv.options.protocol == protocol_choice::natpmp && cmd.prefer_failure) {
-    std::cerr << "natpunch: --prefer-failure is PCP's (RFC 6887 §13.2); NAT-PMP has no equivalent\n";
+  // Options only PCP can carry are never dropped silently: with NAT-PMP they are an error.
+  std::string pcp_only;
+  if (cmd.nonce) pcp_only = "--nonce";
+  if (cmd.prefer_failure) pcp_only = "--prefer-failure";
+  if (!cmd.filters.empty()) pcp_only = "--filter";
+  if (cmd.third_party) pcp_only = "--third-party";
+  if (cmd.remote) pcp_only = "peer";
+  if (inv.options.protocol == protocol_choice::natpmp && !pcp_only.empty()) {
+    std::cerr << "natpunch: " << pcp_only << " is PCP's (RFC 6887); NAT-PMP has no equivalent\n";
     co_return exit_usage;
   }
   // auto: PCP first (it carries more: nonces, options, IPv6); NAT-PMP if the gateway says it speaks only that.
@@ -125,10 +145,19 @@ asio::awaitable<int> run_add(const invocation& inv, const gateway_target& gw, as
                                                                               : make_pcp_mapper(ex, target);
   const std::uint16_t suggested = cmd.ports.external_port.value_or(cmd.ports.internal_port);
   auto mapped = co_await m->async_map(suggested, cmd.lifetime);
+  if (automatic && mapped.error() == pcp::errc::natpmp_only && !gw.address.is_v4()) {
+    // NAT-PMP is IPv4 only: an IPv6 "gateway" answering like that leaves nothing to fall back to.
+    print_error(inv.options.json, "add " + spec_of(cmd.ports) + ": the IPv6 gateway speaks only NAT-PMP, which is IPv4",
+                mapped.error());
+    co_return exit_status_for(mapped.error());
+  }
   if (automatic && mapped.error() == pcp::errc::natpmp_only) {
     // §9 / RFC 6886 §3.5: the gateway answered our PCP request with NAT-PMP's "unsupported version".
+    if (!pcp_only.empty()) {
+      print_error(inv.options.json, pcp_only + " needs PCP, and the gateway speaks only NAT-PMP", mapped.error());
+      co_return exit_status_for(mapped.error());
+    }
     log::info("the gateway speaks NAT-PMP, not PCP: using NAT-PMP");
-    if (cmd.prefer_failure) log::warn("--prefer-failure has no NAT-PMP equivalent; the gateway may choose another port");
     m = make_natpmp_mapper(ex, target);
     mapped = co_await m->async_map(suggested, cmd.lifetime);
   }
@@ -145,9 +174,16 @@ asio::awaitable<int> run_add(const invocation& inv, const gateway_target& gw, as
 
 asio::awaitable<int> run_delete(const invocation& inv, const gateway_target& gw, asio::any_io_executor ex) {
   const auto& cmd = inv.cmd;
-  // PCP names a mapping by its nonce, so `delete` speaks PCP exactly when a nonce is given.
-  const bool use_pcp = inv.options.protocol == protocol_choice::pcp ||
-                       (inv.options.protocol == protocol_choice::automatic && cmd.nonce);
+  // PCP names a mapping by its nonce, NAT-PMP by its internal port: neither can stand in for the other
+  // (a NAT-PMP delete cannot name a PCP mapping, and might remove another host's). So auto needs to be
+  // told which: --nonce means PCP, otherwise the user says --protocol natpmp.
+  if (inv.options.protocol == protocol_choice::automatic && !cmd.nonce) {
+    std::cerr << "natpunch: which mapping? A PCP mapping (what add makes by default) is deleted by its nonce:\n"
+                 "  natpunch delete " << spec_of(cmd.ports) << " --nonce HEX     (HEX as printed by add)\n"
+                 "a NAT-PMP mapping by its port:  natpunch --protocol natpmp delete " << spec_of(cmd.ports) << "\n";
+    co_return exit_usage;
+  }
+  const bool use_pcp = inv.options.protocol != protocol_choice::natpmp;
   if (use_pcp && !cmd.nonce) {
     std::cerr << "natpunch: a PCP mapping is deleted by its nonce: add --nonce HEX (printed by add)\n";
     co_return exit_usage;
@@ -156,8 +192,7 @@ asio::awaitable<int> run_delete(const invocation& inv, const gateway_target& gw,
     std::cerr << "natpunch: --nonce is for PCP; NAT-PMP deletes by internal port alone\n";
     co_return exit_usage;
   }
-  mapper_target target{gw.address, gw.port, cmd.ports.protocol, cmd.ports.internal_port, inv.options.timeout,
-                       cmd.nonce, false};
+  const mapper_target target = target_for(inv, gw);
   auto m = use_pcp ? make_pcp_mapper(ex, target) : make_natpmp_mapper(ex, target);
   auto removed = co_await m->async_unmap();
   if (!removed) {
@@ -177,6 +212,31 @@ asio::awaitable<int> run_delete(const invocation& inv, const gateway_target& gw,
   } else {
     std::cout << "deleted " << core::to_string(cmd.ports.protocol) << " mapping of port " << cmd.ports.internal_port
               << " (" << m->name() << ", gateway " << gw.address.to_string() << ")" << std::endl;
+  }
+  co_return exit_ok;
+}
+
+asio::awaitable<int> run_announce(const invocation& inv, const gateway_target& gw, asio::any_io_executor ex) {
+  pcp::client_options options;
+  options.gateway = gw.address;
+  options.port = gw.port;
+  options.deadline = inv.options.timeout;
+  options.schedule = pcp::quick_schedule;
+  pcp::client client(ex, options);
+  auto info = co_await client.async_announce();
+  if (!info) {
+    print_error(inv.options.json, "PCP ANNOUNCE to " + gw.address.to_string(), info.error());
+    co_return exit_status_for(info.error());
+  }
+  if (inv.options.json) {
+    std::cout << json_object()
+                     .add("protocol", "pcp")
+                     .add("gateway", gw.address.to_string())
+                     .add("epoch", std::int64_t{info->epoch})
+                     .str()
+              << std::endl;
+  } else {
+    std::cout << "gateway " << gw.address.to_string() << " speaks PCP (epoch " << info->epoch << " s)" << std::endl;
   }
   co_return exit_ok;
 }
@@ -255,13 +315,22 @@ asio::awaitable<int> run_command(const invocation& inv) {
     co_return exit_unreachable;
   }
   const auto& target = std::get<gateway_target>(gw);
-  if (!target.address.is_v4() && options.protocol == protocol_choice::natpmp) {
-    std::cerr << "natpunch: NAT-PMP is IPv4 only; an IPv6 gateway speaks PCP (--protocol pcp)\n";
+  // NAT-PMP is IPv4 only: refuse every path that would speak it to an IPv6 gateway.
+  const bool speaks_natpmp = options.protocol == protocol_choice::natpmp || inv.cmd.kind == command_kind::external_ip;
+  if (!target.address.is_v4() && speaks_natpmp) {
+    std::cerr << "natpunch: NAT-PMP (and so external-ip) is IPv4 only; an IPv6 gateway speaks PCP (--protocol pcp)\n";
     co_return exit_usage;
   }
   auto ex = co_await asio::this_coro::executor;
   switch (inv.cmd.kind) {
-    case command_kind::add: co_return co_await run_add(inv, target, ex);
+    case command_kind::add:
+    case command_kind::peer: co_return co_await run_add(inv, target, ex);
+    case command_kind::announce:
+      if (options.protocol == protocol_choice::natpmp) {
+        std::cerr << "natpunch: announce is PCP's; NAT-PMP has no such request\n";
+        co_return exit_usage;
+      }
+      co_return co_await run_announce(inv, target, ex);
     case command_kind::remove: co_return co_await run_delete(inv, target, ex);
     case command_kind::external_ip: co_return co_await run_external_ip(inv, target, ex);
     case command_kind::help: break;

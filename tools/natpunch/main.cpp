@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   const auto& inv = std::get<cli::invocation>(parsed);
   if (inv.cmd.kind == cli::command_kind::help) {
     const auto& topic = inv.cmd.help_topic;
-    if (!topic.empty() && topic != "external-ip" && topic != "add" && topic != "delete" && topic != "help") {
+    if (!topic.empty() && topic != "external-ip" && topic != "add" && topic != "delete" && topic != "peer" &&
+        topic != "announce" && topic != "help") {
       std::cerr << "natpunch: no help for '" << topic << "': it is not a command\n";
       return cli::exit_usage;
     }

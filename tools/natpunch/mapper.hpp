@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
@@ -16,6 +18,7 @@
 
 #include "natpunch/core/bytes.hpp"
 #include "natpunch/core/ip_protocol.hpp"
+#include "args.hpp"
 #include "natpunch/core/result.hpp"
 
 namespace natpunch::cli {
@@ -71,6 +74,9 @@ struct mapper_target {
   std::chrono::milliseconds deadline{std::chrono::seconds(10)};
   std::optional<std::string> pcp_nonce_hex;  // `delete --nonce`: the PCP mapping to remove
   bool prefer_failure = false;               // PCP §13.2
+  std::vector<filter_spec> filters;          // PCP §13.3
+  std::optional<asio::ip::address> third_party;                        // PCP §13.1
+  std::optional<std::pair<asio::ip::address, std::uint16_t>> remote;  // PCP PEER (§12) instead of MAP
 };
 
 std::unique_ptr<mapper> make_natpmp_mapper(asio::any_io_executor executor, const mapper_target& target);

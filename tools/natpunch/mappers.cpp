@@ -95,8 +95,26 @@ class pcp_mapper final : public mapper {
     if (!nonce_) nonce_ = pcp::make_nonce();
     p.mapping_nonce = nonce_;
     p.prefer_failure = target_.prefer_failure;
-    if (last_) p.suggested_external_address = last_->external_address;
-    auto mapped = co_await client_.async_map(p);
+    p.third_party = target_.third_party;
+    p.remote_peer = target_.remote;
+    for (const auto& f : target_.filters) {
+      // The wire's prefix length counts within the 128-bit field: 96 more for an IPv4-mapped address.
+      const std::uint8_t wire_length = static_cast<std::uint8_t>(f.prefix_length + (f.address.is_v4() ? 96 : 0));
+      p.filters.push_back(pcp::filter_option{wire_length, f.port, pcp::to_pcp_address(f.address)});
+    }
+    // A renewal suggests the address it holds; with PREFER_FAILURE only the port was asked for, so the
+    // address stays "any" (else a new public address would fail every renewal for ever).
+    if (last_ && !target_.prefer_failure) p.suggested_external_address = last_->external_address;
+    // Only a mapping this process is about to create may be deleted when its answer is rejected.
+    p.creates = !last_ && !target_.pcp_nonce_hex;
+    // Not `co_await (cond ? a : b)`: GCC 12 destroys such a conditional's coroutine temporary twice
+    // (it crashed here; its -Wmismatched-new-delete on the frame was the warning sign).
+    core::result<pcp::mapping_info> mapped = pcp::errc::bad_request;
+    if (target_.remote) {
+      mapped = co_await client_.async_peer(p);
+    } else {
+      mapped = co_await client_.async_map(p);
+    }
     if (!mapped) co_return mapped.error();
     nonce_ = mapped->mapping_nonce;
     last_ = *mapped;
@@ -116,6 +134,9 @@ class pcp_mapper final : public mapper {
       m.mapping_nonce = *nonce_;
       m.protocol = target_.transport;
       m.internal_port = target_.internal_port;
+      m.op = target_.remote ? pcp::opcode::peer : pcp::opcode::map;
+      m.third_party = target_.third_party;
+      m.remote_peer = target_.remote;
       m.external_address = target_.gateway.is_v4() ? asio::ip::address(asio::ip::address_v4::any())
                                                    : asio::ip::address(asio::ip::address_v6::any());
     }
@@ -127,7 +148,7 @@ class pcp_mapper final : public mapper {
   asio::awaitable<core::result<asio::ip::address>> async_external_address() override {
     // PCP has no request for the address alone; the MAP answer carries it.
     if (last_) co_return last_->external_address;
-    co_return pcp::errc::unknown_opcode;
+    co_return pcp::errc::bad_request;  // the CLI never asks before a MAP (external-ip speaks NAT-PMP)
   }
 
   unsolicited observe(core::byte_span datagram, const asio::ip::udp::endpoint& from) override {

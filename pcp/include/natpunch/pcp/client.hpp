@@ -1,7 +1,7 @@
 // PCP client (RFC 6887): the only PCP code that touches a socket. One client talks to one server over
 // one UDP socket (IPv4 or IPv6), keeps the server's epoch (§8.5) across requests, and remembers whether
-// PCP has ever succeeded with this server, so that a later "unsupported version" is never taken as a
-// reason to downgrade (§9; a forged answer could otherwise push a client to NAT-PMP).
+// the server has ever answered in PCP (any result), so that a later "unsupported version" is never taken
+// as a reason to downgrade (§9; a forged answer could otherwise push a client to NAT-PMP).
 #pragma once
 
 #include <chrono>
@@ -50,9 +50,13 @@ struct map_params {
   std::optional<asio::ip::address> third_party;  // §13.1: map for another host
   // PEER only (§12): the remote peer of an existing outbound flow.
   std::optional<std::pair<asio::ip::address, std::uint16_t>> remote_peer;
+  // True when this request creates the mapping (not a renewal of one the caller already holds): then a
+  // SUCCESS the client must reject is deleted again, since nothing of the caller's existed before.
+  bool creates = false;
 };
 
 struct mapping_info {
+  opcode op = opcode::map;  // MAP or PEER: a delete repeats it
   nonce mapping_nonce{};
   core::ip_protocol protocol = core::ip_protocol::tcp;
   std::uint16_t internal_port = 0;
@@ -61,6 +65,8 @@ struct mapping_info {
   std::uint32_t lifetime = 0;  // granted
   std::uint32_t epoch = 0;
   bool gateway_lost_state = false;  // §8.5: this answer's epoch shows a reset since the last one
+  std::optional<asio::ip::address> third_party;                        // repeated by a delete (§13.1)
+  std::optional<std::pair<asio::ip::address, std::uint16_t>> remote_peer;  // PEER: repeated by a delete
 };
 
 struct announce_info {
@@ -80,7 +86,7 @@ class client {
   asio::awaitable<core::result<mapping_info>> async_map(const map_params& params);
   // §12: PEER create or renew; params.remote_peer is required.
   asio::awaitable<core::result<mapping_info>> async_peer(const map_params& params);
-  // Deletes `m` (MAP, lifetime 0, its nonce and ports).
+  // Deletes `m`: its opcode (MAP or PEER), nonce, ports, third party and remote peer, with lifetime 0.
   asio::awaitable<core::result<mapping_info>> async_delete(const mapping_info& m);
 
   // §14.1.1: an unsolicited ANNOUNCE (to 224.0.0.1 / ff02::1 port 5350) from the gateway. Judged by
@@ -96,7 +102,8 @@ class client {
   [[nodiscard]] const core::exchange_reply& last_exchange() const noexcept { return last_exchange_; }
 
  private:
-  asio::awaitable<core::result<response>> async_request(request req);
+  // `undo_rejected`: delete what a SUCCESS we must reject created (only for requests that create).
+  asio::awaitable<core::result<response>> async_request(request req, bool undo_rejected = false);
   // By value: the public wrappers return this coroutine directly, and a reference would dangle.
   asio::awaitable<core::result<mapping_info>> async_map_or_peer(opcode op, map_params params);
   std::error_code ensure_open();
