@@ -125,3 +125,36 @@ TEST_CASE("cli: PCP options") {
   CHECK(parse_error({"delete", "80/tcp", "--prefer-failure"}) == "--prefer-failure goes with add or peer");
   CHECK(parse_error({"add", "80/tcp", "--prefer-failure=1"}) == "--prefer-failure takes no value");
 }
+
+TEST_CASE("cli: --filter ADDR[/LEN][:PORT]") {
+  const auto f = parse_filter("203.0.113.0/24:443");
+  REQUIRE(f.has_value());
+  CHECK(f->address.to_string() == "203.0.113.0");
+  CHECK(f->prefix_length == 24);
+  CHECK(f->port == 443);
+  CHECK(parse_filter("203.0.113.9")->prefix_length == 32);  // a host by default
+  CHECK(parse_filter("203.0.113.9:0")->port == 0);          // any port
+  const auto v6 = parse_filter("[2001:db8::]/32:443");
+  REQUIRE(v6.has_value());
+  CHECK(v6->prefix_length == 32);
+  CHECK(parse_filter("[2001:db8::1]")->prefix_length == 128);
+  for (const char* bad : {"", "/24", "203.0.113.0/33", "203.0.113.0/", "203.0.113.0:", "203.0.113.0:65536",
+                          "[2001:db8::]/129", "2001:db8::1", "[2001:db8::1", "host.example/24", "1.2.3.4/24:80x"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_filter(bad).has_value());
+  }
+}
+
+TEST_CASE("cli: REMOTE_ADDR:PORT") {
+  CHECK(parse_endpoint("11.0.0.1:7000")->second == 7000);
+  CHECK(parse_endpoint("[2001:db8::7]:50000")->first.to_string() == "2001:db8::7");
+  for (const char* bad : {"11.0.0.1", "11.0.0.1:0", "11.0.0.1:70000", "2001:db8::7:80", "[2001:db8::7]", "[::1]80", ":80"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_endpoint(bad).has_value());
+  }
+  const auto inv = parse_ok({"peer", "51413/udp", "203.0.113.9:6881"});
+  CHECK(inv.cmd.kind == command_kind::peer);
+  CHECK(inv.cmd.remote->second == 6881);
+  CHECK(parse_error({"peer", "51413/udp"}).find("peer needs") != std::string::npos);
+  CHECK(parse_error({"announce", "x"}) == "announce takes no argument");
+}
