@@ -60,6 +60,23 @@ std::error_code classify_socket_error(const std::error_code& ec) noexcept {
   return ec;
 }
 
+std::error_code open_connected(asio::ip::udp::socket& socket, const asio::ip::udp::endpoint& peer) {
+  std::error_code ec;
+  socket.open(peer.address().is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
+  if (!ec) socket.connect(peer, ec);
+  if (ec) {
+    std::error_code ignored;
+    socket.close(ignored);
+    return classify_socket_error(ec);
+  }
+  return {};
+}
+
+bool calls_for_reconnect(const std::error_code& ec) noexcept {
+  if (ec == transport_errc::connection_refused || ec == transport_errc::network_unreachable) return true;
+  return ec.category() == std::system_category() || ec.category() == std::generic_category();
+}
+
 asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket& socket,
                                                            asio::ip::udp::endpoint peer, byte_span request,
                                                            answer_check check, exchange_options options) {

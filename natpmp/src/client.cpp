@@ -12,16 +12,7 @@ client::client(asio::any_io_executor executor, client_options options)
 
 std::error_code client::ensure_open() {
   if (socket_.is_open()) return {};
-  std::error_code ec;
-  socket_.open(asio::ip::udp::v4(), ec);
-  // Connecting lets the kernel drop datagrams from anyone but the gateway, report ICMP port
-  // unreachable as connection_refused, and tells us the local address that faces the gateway.
-  if (!ec) socket_.connect({options_.gateway, options_.port}, ec);
-  if (ec) {
-    socket_.close();
-    return core::classify_socket_error(ec);
-  }
-  return {};
+  return core::open_connected(socket_, {options_.gateway, options_.port});
 }
 
 bool client::observe_epoch(std::uint32_t epoch) {
@@ -53,15 +44,11 @@ asio::awaitable<core::result<response>> client::async_request(const request& req
   core::exchange_options exchange{options_.schedule, options_.deadline, max_message_size};
   auto reply = co_await core::async_udp_exchange(socket_, {options_.gateway, options_.port}, wire, check, exchange);
   if (!reply) {
-    // After a network error (no route, port unreachable, an interface that went away) the connected
-    // socket may hold a stale source address: reconnect on the next request, e.g. after a DHCP change.
-    const auto ec = reply.error();
-    if (ec != core::transport_errc::timed_out && ec != core::transport_errc::cancelled &&
-        ec.category() != error_category()) {
+    if (core::calls_for_reconnect(reply.error())) {
       std::error_code ignored;
       socket_.close(ignored);
     }
-    co_return ec;
+    co_return reply.error();
   }
   last_exchange_ = *reply;
   auto resp = decode_response(reply->payload);  // cannot fail: the check accepted it

@@ -33,25 +33,9 @@ const char* describe(result_code c) noexcept {
   return nullptr;
 }
 
-namespace {
-
-// Not core::enum_category: its fallback reads "unknown error N", and a gateway answering a code that
-// RFC 6886 does not define is worth saying in protocol terms (§3.5: such codes are fatal errors).
-class result_code_category_impl final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "natpmp-gateway"; }
-  std::string message(int value) const override {
-    const auto code = static_cast<result_code>(value);
-    const char* code_name = natpmp::name(code);
-    if (code_name == nullptr) return "unknown result code " + std::to_string(value);
-    return std::string(code_name) + " (" + std::to_string(value) + "): " + describe(code);
-  }
-};
-
-}  // namespace
-
+// A gateway answering a code the RFC does not define is said in protocol terms ("unknown result code N").
 const std::error_category& result_code_category() noexcept {
-  static const result_code_category_impl category;
+  static const core::gateway_code_category<result_code> category("natpmp-gateway");
   return category;
 }
 

@@ -20,17 +20,7 @@ client::client(asio::any_io_executor executor, client_options options)
 
 std::error_code client::ensure_open() {
   if (socket_.is_open()) return {};
-  std::error_code ec;
-  socket_.open(options_.gateway.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
-  // Connected: the kernel drops other senders, reports ICMP port unreachable, and picks the source
-  // address that the request must carry as the PCP client's IP address (§8.1).
-  if (!ec) socket_.connect({options_.gateway, options_.port}, ec);
-  if (ec) {
-    std::error_code ignored;
-    socket_.close(ignored);
-    return core::classify_socket_error(ec);
-  }
-  return {};
+  return core::open_connected(socket_, {options_.gateway, options_.port});
 }
 
 asio::ip::address client::local_address() const {
@@ -65,14 +55,11 @@ asio::awaitable<core::result<response>> client::async_request(request req, bool 
   core::exchange_options exchange{options_.schedule, options_.deadline, options_.wire_limits.max_message_size};
   auto reply = co_await core::async_udp_exchange(socket_, {options_.gateway, options_.port}, wire, check, exchange);
   if (!reply) {
-    const auto ec = reply.error();
-    // After a network error the connected socket may hold a stale source address: reconnect next time.
-    if (ec != core::transport_errc::timed_out && ec != core::transport_errc::cancelled &&
-        ec.category() != error_category()) {
+    if (core::calls_for_reconnect(reply.error())) {
       std::error_code ignored;
       socket_.close(ignored);
     }
-    co_return ec;
+    co_return reply.error();
   }
   last_exchange_ = *reply;
   auto resp = decode_response(reply->payload, options_.wire_limits);  // cannot fail: the check accepted it

@@ -2,7 +2,9 @@
 // messages so that each layer only lists its codes and their text.
 #pragma once
 
+#include <limits>
 #include <string>
+#include <type_traits>
 #include <system_error>
 
 namespace natpunch::core {
@@ -18,6 +20,38 @@ class enum_category final : public std::error_category {
   std::string message(int value) const override {
     const char* text = describe(static_cast<Enum>(value));
     return text != nullptr ? text : "unknown error " + std::to_string(value);
+  }
+
+ private:
+  const char* name_;
+};
+
+// A category for what a gateway answered (NAT-PMP and PCP result codes): the message is
+// "NAME (N): meaning", from `const char* name(Enum)` and `const char* describe(Enum)` found by ADL, or
+// "unknown result code N" for a code the protocol does not define (it still decodes, by value).
+namespace detail {
+// Outside the category class, whose own member name() would hide the protocol's name(Enum) from ADL.
+template <typename Enum>
+const char* code_name(Enum code) noexcept {
+  return name(code);
+}
+}  // namespace detail
+
+template <typename Enum>
+class gateway_code_category final : public std::error_category {
+ public:
+  explicit constexpr gateway_code_category(const char* category_name) noexcept : name_(category_name) {}
+  const char* name() const noexcept override { return name_; }
+  std::string message(int value) const override {
+    // A value outside the enum's wire width must not be truncated into a defined code.
+    using wire = std::underlying_type_t<Enum>;
+    if (value < 0 || static_cast<unsigned>(value) > std::numeric_limits<wire>::max()) {
+      return "unknown result code " + std::to_string(value);
+    }
+    const auto code = static_cast<Enum>(value);
+    const char* code_name = detail::code_name(code);
+    if (code_name == nullptr) return "unknown result code " + std::to_string(value);
+    return std::string(code_name) + " (" + std::to_string(value) + "): " + describe(code);
   }
 
  private:

@@ -62,4 +62,14 @@ asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket
 // Maps a socket error from the OS to transport_errc where one fits; other errors pass through.
 std::error_code classify_socket_error(const std::error_code& ec) noexcept;
 
+// Opens `socket` (closed) for `peer`'s family and connects it: the kernel then drops datagrams from
+// anyone else, reports ICMP port unreachable as connection_refused, and picks the local address that
+// faces the peer. On failure the socket is closed again and the classified error returned.
+std::error_code open_connected(asio::ip::udp::socket& socket, const asio::ip::udp::endpoint& peer);
+
+// True for errors after which a connected socket may be stale (no route, port unreachable, an interface
+// that went away, a DHCP change of the source address): the client should reconnect for its next
+// request. Timeouts, cancellation and what an answer check said are not.
+bool calls_for_reconnect(const std::error_code& ec) noexcept;
+
 }  // namespace natpunch::core
