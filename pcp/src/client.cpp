@@ -49,7 +49,7 @@ asio::awaitable<core::result<response>> client::async_request(request req, bool 
     if (!decoded) return decoded.error();
     // §9: once PCP has worked with this server, "unsupported version" can only be forged or confused:
     // never a reason to downgrade. Ignore it and keep waiting for the real answer.
-    if (decoded->version != version && succeeded_before) return errc::natpmp_only;
+    if (decoded->version != version && succeeded_before) return errc::downgrade_ignored;
     return mismatch(req, *decoded);
   };
   core::exchange_options exchange{options_.schedule, options_.deadline, options_.wire_limits.max_message_size};

@@ -91,6 +91,8 @@ const char* describe(errc e) noexcept {
     case errc::bad_request: return "request field that a client must not send";
     case errc::natpmp_only: return "the gateway speaks NAT-PMP, not PCP (it answered \"unsupported version\")";
     case errc::foreign_sender: return "sent from another address or port than the gateway's";
+    case errc::downgrade_ignored:
+      return "no answer but \"unsupported version\" after PCP had worked with this gateway (ignored as forged or stale)";
   }
   return nullptr;
 }

@@ -133,6 +133,16 @@ TEST_CASE("pcp client: version negotiation") {
     REQUIRE(again.has_value());  // the forged downgrade was skipped, the real answer taken
     CHECK(client.last_exchange().ignored == 1);
   }
+  SUBCASE("after PCP worked, nothing but 'unsupported version': no answer, and no claim of NAT-PMP") {
+    bool downgrade = false;
+    test::udp_peer gw(io, [&](const bytes& req, unsigned) {
+      return downgrade ? std::vector<bytes>{natpmp_unsupported} : std::vector<bytes>{answer(req, 49)};
+    });
+    auto client = make_client(io, gw);
+    REQUIRE(test::run(io, client.async_map(tcp_map(80))).has_value());
+    downgrade = true;
+    CHECK(test::run(io, client.async_map(tcp_map(81))).error() == pcp::errc::downgrade_ignored);
+  }
 }
 
 TEST_CASE("pcp client: the epoch rule across answers") {

@@ -97,7 +97,7 @@ TEST_CASE("pcp: malformed-input error messages") {
       errc::option_overflow,  errc::option_length,    errc::too_many_options,   errc::wrong_opcode,
       errc::nonce_mismatch,   errc::protocol_mismatch, errc::internal_port_mismatch, errc::bad_external_address,
       errc::bad_mapping,      errc::bad_filter,       errc::bad_request,        errc::natpmp_only,
-      errc::foreign_sender,
+      errc::foreign_sender,   errc::downgrade_ignored,
   };
   std::set<std::string> seen;
   for (const errc e : all) {
@@ -111,7 +111,7 @@ TEST_CASE("pcp: malformed-input error messages") {
     seen.insert(text);
   }
   CHECK(seen.size() == std::size(all));  // no two codes share a message
-  CHECK(static_cast<int>(errc::foreign_sender) == static_cast<int>(std::size(all)));  // the list is complete
+  CHECK(static_cast<int>(errc::downgrade_ignored) == static_cast<int>(std::size(all)));  // the list is complete
   CHECK(std::string(pcp::error_category().name()) == "pcp");
   CHECK(std::error_code(errc::too_short).message() == "message shorter than the 24-byte PCP header");
   CHECK(natpunch::core::describe(std::error_code(errc::natpmp_only)) ==

@@ -65,10 +65,10 @@ void print_event(bool json, std::string_view event, const mapping_view& v, std::
 // Listens on the announcement port (224.0.0.1 / ff02::1, 5350) and wakes the loop when the gateway says
 // something that calls for a renewal. Stops when the socket is closed. Failing to listen is not fatal:
 // renewals still happen on schedule.
-asio::awaitable<void> listen_announcements(std::shared_ptr<keeper_state> state, mapper& m) {
+asio::awaitable<void> listen_announcements(std::shared_ptr<keeper_state> state, mapper& m, bool v4) {
+  if (state->stopping) co_return;  // co_spawn posts this start: the keeper may already be gone
   std::error_code ec;
   auto& socket = state->announcements;
-  const bool v4 = m.gateway().is_v4();
   socket.open(v4 ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
   if (!ec) socket.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) {
@@ -128,7 +128,7 @@ asio::awaitable<int> keep_mapping(mapper& m, const invocation& inv, mapping_view
       state.announcements.close(ignored);
     }
   } closer{*state};
-  asio::co_spawn(executor, listen_announcements(state, m), asio::detached);
+  asio::co_spawn(executor, listen_announcements(state, m, m.gateway().is_v4()), asio::detached);
 
   const auto stop_requested = []() -> asio::awaitable<bool> {
     co_return (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;

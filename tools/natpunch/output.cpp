@@ -67,6 +67,7 @@ exit_status exit_status_for(const std::error_code& ec) {
   if (ec.category() == pcp::result_code_category()) return exit_refused;
   // The gateway said it speaks NAT-PMP, not PCP: a refusal of the protocol, not a broken answer.
   if (ec == pcp::errc::natpmp_only) return exit_refused;
+  if (ec == pcp::errc::downgrade_ignored) return exit_unreachable;  // in effect: no usable answer
   if (ec.category() == pcp::error_category()) return exit_bad_answer;
   if (ec == core::transport_errc::message_too_large) return exit_bad_answer;  // an oversize answer is malformed
   if (ec == core::transport_errc::cancelled) return exit_interrupted;

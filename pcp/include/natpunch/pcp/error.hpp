@@ -57,6 +57,7 @@ enum class errc {
   bad_request,               // a request field a client must not send (decode_request)
   natpmp_only,               // the gateway answered NAT-PMP's "unsupported version": it speaks NAT-PMP, not PCP
   foreign_sender,            // an ANNOUNCE from another address or port than the gateway's
+  downgrade_ignored,         // only "unsupported version" came after PCP had worked: ignored (§9), no answer
 };
 const char* describe(errc e) noexcept;
 const std::error_category& error_category() noexcept;  // name "pcp"
