@@ -51,7 +51,7 @@ say "3. Before anything: can the internet host reach the laptop's port 2222?"
 lab_prove_tcp 2222 unreachable || fail "port 2222 was already open"
 say "   no ($(why)), as expected behind a NAT"
 
-say "4. \$ natpunch add 2222/tcp"
+say "4. \$ natpunch --protocol natpmp add 2222/tcp"
 human=$(natpunch --protocol natpmp add 2222/tcp) || fail "natpunch add failed: $human"
 sed 's/^/   natpunch: /' <<<"$human"
 # The same request again is a renewal in NAT-PMP; its JSON gives the granted values.
@@ -66,7 +66,7 @@ say "5. The internet host connects to $LAB_WAN_IP:$eport; the laptop answers wit
 lab_prove_tcp "$iport" reachable "$eport" || fail "the outside connection did not arrive"
 say "   connection from outside (${LAB_PEER:-?}) received: $LAB_TOKEN"
 
-say "6. \$ natpunch delete 2222/tcp"
+say "6. \$ natpunch --protocol natpmp delete 2222/tcp"
 human=$(natpunch --protocol natpmp delete 2222/tcp) || fail "natpunch delete failed: $human"
 [[ -n $human ]] && sed 's/^/   natpunch: /' <<<"$human"
 lab_prove_tcp "$iport" unreachable "$eport" || fail "the port is still open after delete"
