@@ -82,8 +82,9 @@ restored() { lab_listed TCP "$1" "$1" && lab_prove_tcp "$1" reachable 2>/dev/nul
 # Started through `timeout --foreground`, which passes our SIGTERM on to natpunch exactly once (and ends
 # it after 60 s anyway). Without --foreground, GNU timeout sends it twice, to natpunch and then to its
 # process group, and natpunch takes a second signal as "cancel the delete on exit".
+# keep_start PORT LIFETIME [PROTOCOL]: PROTOCOL natpmp (default) or pcp.
 keep_start() {
-  ip netns exec "$LAB_NS_LAN" timeout --foreground 60 "$NATPUNCH" --protocol natpmp --timeout 5 --json -v \
+  ip netns exec "$LAB_NS_LAN" timeout --foreground 60 "$NATPUNCH" --protocol "${3:-natpmp}" --timeout 5 --json -v \
     add "$1/tcp" --keep --lifetime "$2" >"$LAB_DIR/keep.$1" 2>"$LAB_DIR/keep.$1.err" &
   KEEP_PID=$!
 }
@@ -181,5 +182,21 @@ lab_step "... SIGTERM ends it with status 0" test "$KEEP_RC" -eq 0
 lab_step "... reported event removed, on $new_ip" has_mapping_event "$LAB_DIR/keep.8383" removed "$new_ip"
 lab_step "... the mapping is gone after SIGTERM" lab_unlisted TCP 8383 8383
 lab_step "... inet can no longer connect to $new_ip:8383" lab_prove_tcp 8383 unreachable
+
+# --- part 4: the same over PCP ----------------------------------------------------------------------
+# miniupnpd grants PCP at least 120 s, so the next renewal is a minute away: only its restart ANNOUNCE
+# (224.0.0.1:5350) can tell natpunch in time. natpunch revalidates after a random 0-5 s (RFC 6887
+# §14.1.3) and the answer's epoch, lower than before, proves the reset by the §8.5 rule.
+wait_epoch 4 >/dev/null
+keep_start 8484 120 pcp
+lab_step "PCP add 8484/tcp --keep: mapped" wait_until 5 has_event "$LAB_DIR/keep.8484" mapped
+lab_step "PCP --keep: inet reaches lan:8484" lab_prove_tcp 8484 reachable
+lab_reboot_gateway
+lab_step "PCP --keep: mapping back within 10 s of the reboot (ANNOUNCE, then the epoch rule)" wait_until 10 restored 8484
+lab_step "PCP --keep: reported event gateway_lost_state" has_event "$LAB_DIR/keep.8484" gateway_lost_state
+keep_stop
+lab_step "PCP --keep: SIGTERM ends it with status 0 and event removed" \
+  bash -c '[[ $0 -eq 0 ]] && grep -q "\"event\":\"removed\"" "$1"' "$KEEP_RC" "$LAB_DIR/keep.8484"
+lab_step "PCP --keep: the mapping is gone after SIGTERM" lab_unlisted TCP 8484 8484
 
 lab_finish
