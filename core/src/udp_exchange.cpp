@@ -42,6 +42,13 @@ void drain_stale(asio::ip::udp::socket& socket, bytes& buffer) {
   }
 }
 
+// A socket error ends the exchange and closes the socket, so that the caller reconnects (see header).
+std::error_code fail_socket(asio::ip::udp::socket& socket, const std::error_code& ec) {
+  std::error_code ignored;
+  socket.close(ignored);
+  return classify_socket_error(ec);
+}
+
 }  // namespace
 
 std::chrono::milliseconds retransmission_schedule::interval(unsigned n) const noexcept {
@@ -72,11 +79,6 @@ std::error_code open_connected(asio::ip::udp::socket& socket, const asio::ip::ud
   return {};
 }
 
-bool calls_for_reconnect(const std::error_code& ec) noexcept {
-  if (ec == transport_errc::connection_refused || ec == transport_errc::network_unreachable) return true;
-  return ec.category() == std::system_category() || ec.category() == std::generic_category();
-}
-
 asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket& socket,
                                                            asio::ip::udp::endpoint peer, byte_span request,
                                                            answer_check check, exchange_options options) {
@@ -98,7 +100,7 @@ asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket
   for (unsigned n = 0; n < options.schedule.max_sends && clock::now() < deadline; ++n) {
     auto [send_ec, sent] = co_await socket.async_send_to(asio::buffer(request.data(), request.size()), peer, use_tuple);
     if (co_await cancelled()) co_return transport_errc::cancelled;
-    if (send_ec) co_return classify_socket_error(send_ec);
+    if (send_ec) co_return fail_socket(socket, send_ec);
     ++reply.sends;
     log::debug("sent ", sent, " bytes to ", peer.address().to_string(), ":", peer.port(), " (try ", n + 1, "): ",
                log::hex(request));
@@ -118,7 +120,7 @@ asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket
       (void)timer_ec;
       if (co_await cancelled()) co_return transport_errc::cancelled;
       if (recv_ec == asio::error::operation_aborted) break;  // this try's time is up: send again
-      if (recv_ec) co_return classify_socket_error(recv_ec);
+      if (recv_ec) co_return fail_socket(socket, recv_ec);
       if (from != peer) {
         ++reply.foreign;
         log::debug("dropped ", size, " bytes from ", from.address().to_string(), ":", from.port(),

@@ -43,13 +43,7 @@ asio::awaitable<core::result<response>> client::async_request(const request& req
   };
   core::exchange_options exchange{options_.schedule, options_.deadline, max_message_size};
   auto reply = co_await core::async_udp_exchange(socket_, {options_.gateway, options_.port}, wire, check, exchange);
-  if (!reply) {
-    if (core::calls_for_reconnect(reply.error())) {
-      std::error_code ignored;
-      socket_.close(ignored);
-    }
-    co_return reply.error();
-  }
+  if (!reply) co_return reply.error();  // after a socket error the exchange closed it: reopened next time
   last_exchange_ = *reply;
   auto resp = decode_response(reply->payload);  // cannot fail: the check accepted it
   if (!resp) co_return resp.error();

@@ -141,6 +141,7 @@ TEST_CASE("core: udp exchange reports port unreachable on a connected socket") {
   socket.connect(closed);
   auto reply = test::run(io, core::async_udp_exchange(socket, closed, request, accept_good, fast()));
   CHECK(reply.error() == transport_errc::connection_refused);
+  CHECK_FALSE(socket.is_open());  // closed after a socket error, so the caller reconnects
 }
 
 TEST_CASE("core: udp exchange stops promptly when cancelled") {

@@ -54,7 +54,9 @@ struct exchange_reply {
 
 // Runs one exchange on `socket` (open, possibly connected to `peer`). Errors: transport_errc::timed_out,
 // cancelled, connection_refused (ICMP port unreachable on a connected socket), network_unreachable,
-// or the last reason `check` gave. Never throws for network conditions.
+// or the last reason `check` gave. Never throws for network conditions. After a socket-level error
+// (not a timeout, cancellation or a check's reason) the socket is closed: a connected socket may then
+// hold a stale source address (an interface gone, a DHCP change), so the caller opens it again.
 asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket& socket,
                                                            asio::ip::udp::endpoint peer, byte_span request,
                                                            answer_check check, exchange_options options);
@@ -67,9 +69,5 @@ std::error_code classify_socket_error(const std::error_code& ec) noexcept;
 // faces the peer. On failure the socket is closed again and the classified error returned.
 std::error_code open_connected(asio::ip::udp::socket& socket, const asio::ip::udp::endpoint& peer);
 
-// True for errors after which a connected socket may be stale (no route, port unreachable, an interface
-// that went away, a DHCP change of the source address): the client should reconnect for its next
-// request. Timeouts, cancellation and what an answer check said are not.
-bool calls_for_reconnect(const std::error_code& ec) noexcept;
 
 }  // namespace natpunch::core
