@@ -1,5 +1,7 @@
 #include "natpunch/natpmp/codec.hpp"
 
+#include "natpunch/core/elapsed.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -206,26 +208,20 @@ core::result<void> check_answer(const request& req, const response& resp) {
 }
 
 bool epoch_tracker::observe(std::uint32_t epoch, clock::time_point now) noexcept {
-  using std::chrono::milliseconds;
   const std::optional<std::uint32_t> previous = last_epoch_;
   const clock::time_point previous_time = last_time_;
   last_epoch_ = epoch;
   last_time_ = now;
   if (!previous) return false;
 
-  // Milliseconds since each time point's own epoch first, then the difference: subtracting two
-  // extreme time points directly could overflow the nanosecond representation. A time point earlier
-  // than the previous one (a caller mixing clocks) counts as no time elapsed.
-  const std::int64_t now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
-  const std::int64_t then_ms = std::chrono::duration_cast<milliseconds>(previous_time.time_since_epoch()).count();
-  const std::int64_t elapsed_ms = now_ms > then_ms ? now_ms - then_ms : 0;
+  const std::int64_t waited_ms = core::elapsed_ms(previous_time, now);
 
   // Lost when epoch < previous + 7/8 × elapsed − 2 s. Multiplied through by 8 (and 1000 for
   // milliseconds) so the comparison is exact integer math: epoch < 2^32, so 8000 × epoch < 2^45,
-  // and elapsed_ms < 2 × 2^63 / 10^6 < 2^45, so 7 × elapsed_ms < 2^48; nothing comes near 2^63.
+  // and waited_ms < 2^45 (core::elapsed_ms), so 7 × waited_ms < 2^48; nothing comes near 2^63.
   constexpr std::int64_t tolerance_ms = 2000;
   const std::int64_t observed = 8 * (static_cast<std::int64_t>(epoch) * 1000 + tolerance_ms);
-  const std::int64_t predicted = 8 * static_cast<std::int64_t>(*previous) * 1000 + 7 * elapsed_ms;
+  const std::int64_t predicted = 8 * static_cast<std::int64_t>(*previous) * 1000 + 7 * waited_ms;
   return observed < predicted;
 }
 

@@ -2,6 +2,8 @@
 // answer to its request, and the §8.5 epoch rule. Options are in options.cpp.
 #include "natpunch/pcp/codec.hpp"
 
+#include "natpunch/core/elapsed.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -296,7 +298,6 @@ core::result<void> check_answer(const request& req, const response& resp) {
 }
 
 bool epoch_tracker::observe(std::uint32_t epoch, clock::time_point now) noexcept {
-  using std::chrono::milliseconds;
   const std::optional<std::uint32_t> previous = last_epoch_;
   const clock::time_point previous_time = last_time_;
   last_epoch_ = epoch;
@@ -307,12 +308,7 @@ bool epoch_tracker::observe(std::uint32_t epoch, clock::time_point now) noexcept
   const std::int64_t server_delta = static_cast<std::int64_t>(epoch) - static_cast<std::int64_t>(*previous);
   if (server_delta < -1) return true;
 
-  // Milliseconds since each time point's own epoch first, then the difference: subtracting two
-  // extreme time points directly could overflow the nanosecond representation. A time point earlier
-  // than the previous one (a caller mixing clocks) counts as no time elapsed.
-  const std::int64_t now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
-  const std::int64_t then_ms = std::chrono::duration_cast<milliseconds>(previous_time.time_since_epoch()).count();
-  const std::int64_t client_ms = now_ms > then_ms ? now_ms - then_ms : 0;
+  const std::int64_t client_ms = core::elapsed_ms(previous_time, now);
 
   // With c = client_ms / 1000 and s = server_delta (seconds), §8.5 says invalid when
   //   c + 2 < s − s/16   or   s + 2 < c − c/16,
