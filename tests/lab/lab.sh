@@ -21,6 +21,8 @@
 #                                      WAN, forwarding, miniupnpd serving PCP over IPv6 = IPv6 pinholes)
 #   lab_prove_tcp6 PORT reachable|unreachable   inet -> [LAB_LAN_IP6]:PORT (no NAT on IPv6; also udp6)
 #   lab_pinhole_listed PROTO PORT      does the gateway's ruleset hold miniupnpd's IPv6 pinhole
+#   lab_keep_start NAME ARGS... / lab_keep_stop / lab_has_event FILE EVENT / lab_wait_until SEC CMD...
+#                                      a background `natpunch ... --keep` and its JSON events
 # See tests/lab/README.md for the details and the traps (all of them learnt in /work/shared/LAB.md).
 #
 # Network rule: everything here talks only to addresses inside the namespaces lab_up creates, and every
@@ -606,6 +608,41 @@ lab_natpunch() {
   fi
   return 0
 }
+
+# lab_wait_until SECONDS COMMAND...: runs COMMAND every 0.25 s until it succeeds (0) or SECONDS pass (1).
+lab_wait_until() {
+  local limit=$1 i
+  shift
+  for ((i = 0; i < limit * 4; i++)); do
+    if "$@"; then return 0; fi
+    sleep 0.25
+  done
+  return 1
+}
+
+# lab_keep_start NAME NATPUNCH_ARGS...: a long-running natpunch (`add ... --keep`) in lan, in the
+# background, with --json -v and --timeout 5; stdout (one JSON event per line) to $LAB_DIR/keep.NAME,
+# stderr to keep.NAME.err. Sets KEEP_PID and KEEP_OUT. Started through `timeout --foreground`, which
+# passes our SIGTERM on to natpunch exactly once (and ends it after 150 s anyway). Without --foreground,
+# GNU timeout sends it twice, to natpunch and then to its process group, and natpunch takes a second
+# signal as "cancel the delete on exit".
+KEEP_PID='' KEEP_OUT='' KEEP_RC=0
+lab_keep_start() {
+  local name=$1
+  shift
+  KEEP_OUT="$LAB_DIR/keep.$name"
+  ip netns exec "$LAB_NS_LAN" timeout --foreground 150 "$NATPUNCH" --timeout 5 --json -v "$@" \
+    >"$KEEP_OUT" 2>"$KEEP_OUT.err" &
+  KEEP_PID=$!
+}
+# lab_keep_stop: SIGTERM to the keeper started last; waits for it and sets KEEP_RC to its status.
+lab_keep_stop() {
+  KEEP_RC=0
+  kill -TERM "$KEEP_PID" 2>/dev/null || true
+  wait "$KEEP_PID" || KEEP_RC=$?
+}
+# lab_has_event FILE EVENT: one of FILE's JSON lines is {"event":"EVENT",...}.
+lab_has_event() { grep -q "\"event\":\"$2\"" "$1" 2>/dev/null; }
 
 # lab_json_check JSON 'python boolean expression over d', e.g. lab_json_check "$OUT" 'd["external_port"] == 8080'.
 # Fails (and says what it saw) unless JSON is exactly one line holding one object that satisfies EXPR.

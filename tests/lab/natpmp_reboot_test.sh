@@ -66,33 +66,12 @@ lab_step "after reboot: inet can no longer connect" lab_prove_tcp 8080 unreachab
 
 # --- part 2: natpunch --------------------------------------------------------------------------
 # Bounded wait (SECONDS, 0.25 s steps) until COMMAND succeeds.
-wait_until() {
-  local limit=$1 i
-  shift
-  for ((i = 0; i < limit * 4; i++)); do
-    if "$@"; then return 0; fi
-    sleep 0.25
-  done
-  return 1
-}
-has_event() { grep -q "\"event\":\"$2\"" "$1" 2>/dev/null; }
 restored() { lab_listed TCP "$1" "$1" && lab_prove_tcp "$1" reachable 2>/dev/null; }
 
-# keep_start PORT LIFETIME: `natpunch add PORT/tcp --keep` in lan, JSON events to $LAB_DIR/keep.PORT.
-# Started through `timeout --foreground`, which passes our SIGTERM on to natpunch exactly once (and ends
-# it after 60 s anyway). Without --foreground, GNU timeout sends it twice, to natpunch and then to its
-# process group, and natpunch takes a second signal as "cancel the delete on exit".
-# keep_start PORT LIFETIME [PROTOCOL]: PROTOCOL natpmp (default) or pcp.
-keep_start() {
-  ip netns exec "$LAB_NS_LAN" timeout --foreground 60 "$NATPUNCH" --protocol "${3:-natpmp}" --timeout 5 --json -v \
-    add "$1/tcp" --keep --lifetime "$2" >"$LAB_DIR/keep.$1" 2>"$LAB_DIR/keep.$1.err" &
-  KEEP_PID=$!
-}
-keep_stop() {
-  KEEP_RC=0
-  kill -TERM "$KEEP_PID" 2>/dev/null || true
-  wait "$KEEP_PID" || KEEP_RC=$?
-}
+# keep_start PORT LIFETIME [PROTOCOL]: `natpunch add PORT/tcp --keep` in lan (PROTOCOL natpmp, the
+# default, or pcp); JSON events to $LAB_DIR/keep.PORT.
+keep_start() { lab_keep_start "$1" --protocol "${3:-natpmp}" add "$1/tcp" --keep --lifetime "$2"; }
+keep_stop() { lab_keep_stop; }
 
 np_after=$(np_epoch)
 lab_step "natpunch --json external-ip: epoch went back after the reboot (${np_before:-none} -> ${np_after:-none})" \
@@ -104,15 +83,15 @@ lab_step "natpunch --json external-ip: epoch went back after the reboot (${np_be
 # from a gateway up for only a second or two (its 2 s slack). So start at epoch >= 4.
 wait_epoch 4 >/dev/null
 keep_start 8181 6
-lab_step "add 8181/tcp --keep: mapped" wait_until 5 has_event "$LAB_DIR/keep.8181" mapped
+lab_step "add 8181/tcp --keep: mapped" lab_wait_until 5 lab_has_event "$LAB_DIR/keep.8181" mapped
 lab_step "add 8181/tcp --keep: inet reaches lan:8181" lab_prove_tcp 8181 reachable
 lab_reboot_gateway
 lab_step "--keep, lifetime 6: mapping back within 10 s of the reboot (listed and reachable)" \
-  wait_until 10 restored 8181
-lab_step "--keep: reported event gateway_lost_state" has_event "$LAB_DIR/keep.8181" gateway_lost_state
+  lab_wait_until 10 restored 8181
+lab_step "--keep: reported event gateway_lost_state" lab_has_event "$LAB_DIR/keep.8181" gateway_lost_state
 keep_stop
 lab_step "--keep: SIGTERM ends it with status 0" test "$KEEP_RC" -eq 0
-lab_step "--keep: reported event removed" has_event "$LAB_DIR/keep.8181" removed
+lab_step "--keep: reported event removed" lab_has_event "$LAB_DIR/keep.8181" removed
 lab_step "--keep: the mapping is gone after SIGTERM" lab_unlisted TCP 8181 8181
 lab_step "--keep: inet can no longer connect" lab_prove_tcp 8181 unreachable
 
@@ -122,11 +101,11 @@ lab_step "--keep: inet can no longer connect" lab_prove_tcp 8181 unreachable
 # after a random 0-5 s (RFC 6887 section 14.1.3), and the epoch in that answer proves the reboot.
 wait_epoch 4 >/dev/null
 keep_start 8282 3600
-lab_step "add 8282/tcp --keep --lifetime 3600: mapped" wait_until 5 has_event "$LAB_DIR/keep.8282" mapped
+lab_step "add 8282/tcp --keep --lifetime 3600: mapped" lab_wait_until 5 lab_has_event "$LAB_DIR/keep.8282" mapped
 lab_reboot_gateway
 lab_step "--keep, lifetime 3600: mapping back within 10 s of the reboot (announcement, then epoch rule)" \
-  wait_until 10 restored 8282
-lab_step "--keep, lifetime 3600: reported event gateway_lost_state" has_event "$LAB_DIR/keep.8282" gateway_lost_state
+  lab_wait_until 10 restored 8282
+lab_step "--keep, lifetime 3600: reported event gateway_lost_state" lab_has_event "$LAB_DIR/keep.8282" gateway_lost_state
 keep_stop
 lab_step "--keep, lifetime 3600: SIGTERM removes it" lab_unlisted TCP 8282 8282
 
@@ -163,12 +142,12 @@ now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 old_ip=$LAB_WAN_IP new_ip=11.0.0.6
 keep_start 8383 3600
 lab_step "add 8383/tcp --keep --lifetime 3600: mapped on $old_ip" \
-  wait_until 5 has_mapping_event "$LAB_DIR/keep.8383" mapped "$old_ip"
+  lab_wait_until 5 has_mapping_event "$LAB_DIR/keep.8383" mapped "$old_ip"
 lab_step "... inet reaches lan:8383 through $old_ip:8383" lab_prove_tcp 8383 reachable
 changed_at=$(now_ms)
 lab_change_wan_ip "$new_ip"   # sets LAB_WAN_IP: the proofs below connect to the new address
 lab_step "public address now $new_ip: natpunch reports external_ip_changed naming $new_ip (within 10 s)" \
-  wait_until 10 has_mapping_event "$LAB_DIR/keep.8383" external_ip_changed "$new_ip"
+  lab_wait_until 10 has_mapping_event "$LAB_DIR/keep.8383" external_ip_changed "$new_ip"
 event_ms=$(($(now_ms) - changed_at))
 lab_step "... inet reaches lan:8383 through $new_ip:8383" lab_prove_tcp 8383 reachable
 lab_step "... the connection came from the outside host $LAB_INET_IP" test "${LAB_PEER:-}" = "$LAB_INET_IP"
@@ -189,11 +168,11 @@ lab_step "... inet can no longer connect to $new_ip:8383" lab_prove_tcp 8383 unr
 # §14.1.3) and the answer's epoch, lower than before, proves the reset by the §8.5 rule.
 wait_epoch 4 >/dev/null
 keep_start 8484 120 pcp
-lab_step "PCP add 8484/tcp --keep: mapped" wait_until 5 has_event "$LAB_DIR/keep.8484" mapped
+lab_step "PCP add 8484/tcp --keep: mapped" lab_wait_until 5 lab_has_event "$LAB_DIR/keep.8484" mapped
 lab_step "PCP --keep: inet reaches lan:8484" lab_prove_tcp 8484 reachable
 lab_reboot_gateway
-lab_step "PCP --keep: mapping back within 10 s of the reboot (ANNOUNCE, then the epoch rule)" wait_until 10 restored 8484
-lab_step "PCP --keep: reported event gateway_lost_state" has_event "$LAB_DIR/keep.8484" gateway_lost_state
+lab_step "PCP --keep: mapping back within 10 s of the reboot (ANNOUNCE, then the epoch rule)" lab_wait_until 10 restored 8484
+lab_step "PCP --keep: reported event gateway_lost_state" lab_has_event "$LAB_DIR/keep.8484" gateway_lost_state
 keep_stop
 lab_step "PCP --keep: SIGTERM ends it with status 0 and event removed" \
   bash -c '[[ $0 -eq 0 ]] && grep -q "\"event\":\"removed\"" "$1"' "$KEEP_RC" "$LAB_DIR/keep.8484"

@@ -125,6 +125,35 @@ lab_step "delete the IPv6 pinhole exits 0" test "$RC" -eq 0
 lab_step "inet can no longer reach [$LAB_LAN_IP6]:8443" lab_prove_tcp6 8443 unreachable
 lab_step "miniupnpd's pinhole rule is gone" lab_pinhole_unlisted TCP 8443
 
+# --- IPv6: --keep renews a pinhole, and removes it (or, refused, cuts its lifetime) on exit ----------
+# miniupnpd grants at least 120 s, so the first renewal comes after 60 s: the one long wait of this
+# script. miniupnpd 2.3.1 refuses (NOT_AUTHORIZED) every delete of a pinhole it has renewed, whatever
+# the nonce; natpunch then renews it with the shortest lifetime so it lapses by itself (event
+# "expiring"). A miniupnpd that deletes it instead must show the pinhole gone (event "removed").
+lab_keep_start v6 --protocol pcp --gateway "[$LAB_GW_IP6]" add 8444/tcp --keep --lifetime 120
+lab_step "IPv6 --keep 8444/tcp: mapped" lab_wait_until 5 lab_has_event "$KEEP_OUT" mapped
+lab_step "IPv6 --keep: inet reaches [$LAB_LAN_IP6]:8444" lab_prove_tcp6 8444 reachable
+lab_step "IPv6 --keep: renewed within 70 s (lifetime 120 -> renewal at 60 s)" \
+  lab_wait_until 70 lab_has_event "$KEEP_OUT" renewed
+lab_step "IPv6 --keep: the renewed pinhole still lets inet in" lab_prove_tcp6 8444 reachable
+lab_keep_stop
+keep6_exit_ok() {
+  if [[ $KEEP_RC -eq 0 ]]; then
+    lab_has_event "$KEEP_OUT" removed && lab_pinhole_unlisted TCP 8444
+  else
+    # The known miniupnpd 2.3.1 refusal: exit 1 with the gateway's code, and the lifetime cut.
+    [[ $KEEP_RC -eq 1 ]] && grep -q '"name":"NOT_AUTHORIZED"' "$KEEP_OUT" &&
+      python3 - "$KEEP_OUT" <<'PY'
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"event"')]
+cut = [e for e in events if e["event"] == "expiring"]
+sys.exit(0 if cut and 0 < cut[-1]["lifetime"] <= 120 else 1)
+PY
+  fi
+}
+lab_step "IPv6 --keep: SIGTERM removes the pinhole, or (miniupnpd 2.3.1 refusing) cuts it to <= 120 s" keep6_exit_ok
+echo "# IPv6 --keep ended with status $KEEP_RC; events: $(grep -o '"event":"[a-z_]*"' "$KEEP_OUT" | tr '\n' ' ')"
+
 # --- a NAT-PMP-only request of PCP things is refused before sending ---------------------------------
 lab_natpunch --protocol natpmp --gateway "[$LAB_GW_IP6]" --timeout 5 add 8443/tcp
 lab_step "NAT-PMP to an IPv6 gateway is a usage error (exit 2)" test "$RC" -eq 2

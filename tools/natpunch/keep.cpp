@@ -32,6 +32,8 @@ constexpr auto first_retry = 2s;
 constexpr auto max_retry = 60s;
 // A flood of announcements (real or forged) causes at most one renewal per second.
 constexpr auto min_renew_spacing = 1s;
+// Asked for when a delete is refused: a gateway grants at least its own minimum (miniupnpd PCP: 120 s).
+constexpr std::uint32_t shortest_lifetime = 1;
 
 // Shared between the renewal loop and the announcement listener.
 struct keeper_state {
@@ -103,6 +105,15 @@ asio::awaitable<void> listen_announcements(std::shared_ptr<keeper_state> state, 
         break;
     }
   }
+}
+
+// After a refused delete: renew with the shortest lifetime so the mapping lapses by itself soon.
+asio::awaitable<void> cut_lifetime(mapper& m, bool json, std::uint16_t external_port) {
+  auto cut = co_await m.async_map(external_port, shortest_lifetime);
+  if (!cut) co_return;
+  print_event(json, "expiring", *cut,
+              "the gateway refused the delete but cut the lifetime to " + std::to_string(cut->lifetime) +
+                  " s: it lapses by itself then");
 }
 
 std::chrono::seconds renewal_delay(std::uint32_t lifetime) {
@@ -187,6 +198,11 @@ asio::awaitable<int> keep_mapping(mapper& m, const invocation& inv, mapping_view
   auto removed = co_await m.async_unmap();
   if (!removed) {
     print_error(json, "removing the mapping on exit", removed.error());
+    // The gateway refused to delete a mapping this process made and renewed: miniupnpd 2.3.1 refuses
+    // (PCP NOT_AUTHORIZED) every delete of an IPv6 pinhole once it has been renewed. It still accepts a
+    // renewal, so ask for the shortest lifetime: the mapping then lapses by itself soon after, instead
+    // of lingering for a whole lease. Still an error: the mapping is there until then.
+    if (exit_status_for(removed.error()) == exit_refused) co_await cut_lifetime(m, json, current.external_port);
     co_return exit_status_for(removed.error());
   }
   print_event(json, "removed", current, "mapping removed from the gateway");
