@@ -102,6 +102,11 @@ lab_step "announce: the gateway speaks PCP (exit 0, its epoch)" \
 pcp --json peer 40000/udp "$LAB_INET_IP:7000" --lifetime 600
 lab_step "peer 40000/udp $LAB_INET_IP:7000: SUCCESS, the public address the remote peer sees" \
   lab_json_check "$OUT" "d['protocol'] == 'pcp' and d['external_ip'] == '$LAB_WAN_IP' and d['internal_port'] == 40000"
+peer_nonce=$(lab_json_get "$OUT" nonce)
+peer_port=$(lab_json_get "$OUT" external_port)
+pcp --json peer 40000/udp "$LAB_INET_IP:7000" --lifetime 900 --nonce "$peer_nonce"
+lab_step "peer renewed with its nonce: same nonce and public port $peer_port, lifetime 900" \
+  lab_json_check "$OUT" "d['nonce'] == '$peer_nonce' and d['external_port'] == ${peer_port:-0} and d['lifetime'] == 900"
 pcp --json add 8282/tcp --lifetime 600 --filter "$LAB_INET_IP/32"
 lab_step "add --filter $LAB_INET_IP/32: accepted (miniupnpd echoes FILTER but does not enforce it)" test "$RC" -eq 0
 filter_nonce=$(lab_json_get "$OUT" nonce)

@@ -121,7 +121,10 @@ TEST_CASE("cli: PCP options") {
   CHECK(parse_ok({"delete", "80/tcp", "--nonce", "5f0c2a9be41d7730aa61c0de"}).cmd.nonce == "5f0c2a9be41d7730aa61c0de");
   CHECK(parse_error({"delete", "80/tcp", "--nonce", "xyz"}).find("--nonce must be 24 hex digits") != std::string::npos);
   CHECK(parse_ok({"add", "80/tcp", "--nonce", "5f0c2a9be41d7730aa61c0de"}).cmd.nonce == "5f0c2a9be41d7730aa61c0de");
-  CHECK(parse_error({"external-ip", "--nonce", "5f0c2a9be41d7730aa61c0de"}) == "--nonce goes with add or delete");
+  CHECK(parse_error({"external-ip", "--nonce", "5f0c2a9be41d7730aa61c0de"}) == "--nonce goes with add, peer or delete");
+  CHECK(parse_error({"announce", "--nonce", "5f0c2a9be41d7730aa61c0de"}) == "--nonce goes with add, peer or delete");
+  CHECK(parse_ok({"peer", "80/udp", "11.0.0.1:7000", "--nonce", "5f0c2a9be41d7730aa61c0de"}).cmd.nonce ==
+        "5f0c2a9be41d7730aa61c0de");
   CHECK(parse_error({"delete", "80/tcp", "--prefer-failure"}) == "--prefer-failure goes with add or peer");
   CHECK(parse_error({"add", "80/tcp", "--prefer-failure=1"}) == "--prefer-failure takes no value");
 }

@@ -215,7 +215,8 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
   }
   const std::string topic = inv.cmd.help_topic;
   // Options that only `add` understands are refused elsewhere rather than silently ignored.
-  if (*kind == command_kind::external_ip && inv.cmd.nonce) return usage_error{"--nonce goes with add or delete", topic};
+  const bool names_nonce = *kind == command_kind::add || *kind == command_kind::peer || *kind == command_kind::remove;
+  if (!names_nonce && inv.cmd.nonce) return usage_error{"--nonce goes with add, peer or delete", topic};
   const bool maps = *kind == command_kind::add || *kind == command_kind::peer;
   if (*kind != command_kind::add) {
     if (inv.cmd.keep) return usage_error{"--keep goes with add", topic};
@@ -227,8 +228,6 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
     if (!inv.cmd.filters.empty()) return usage_error{"--filter goes with add or peer", topic};
     if (inv.cmd.third_party) return usage_error{"--third-party goes with add or peer", topic};
   }
-  if (*kind == command_kind::peer && inv.cmd.nonce) return usage_error{"--nonce goes with add or delete", topic};
-  if (*kind == command_kind::announce && inv.cmd.nonce) return usage_error{"--nonce goes with add or delete", topic};
   switch (*kind) {
     case command_kind::external_ip:
     case command_kind::announce:
@@ -309,14 +308,18 @@ examples:
   }
   if (topic == "peer") {
     return R"(usage: natpunch [OPTIONS] peer INTERNAL[:EXTERNAL]/tcp|udp REMOTE_ADDR:PORT [--lifetime SEC]
-                                                                      [--filter ...] [--third-party IP]
+                                      [--nonce HEX] [--filter ...] [--third-party IP]
 
 PCP PEER (RFC 6887 §12): create or extend the gateway's mapping for an outbound flow this host already
 has with REMOTE, so it survives idle periods (keep-alive without keep-alive packets). The answer says
-which public address and port the remote peer sees. PCP only.
+which public address and port the remote peer sees, and the mapping's nonce. PCP only.
+
+  --nonce HEX   extend the PEER mapping made earlier: the 24 hex digits the first `peer` printed
+                (PCP names a mapping by its nonce; without it the gateway sees a new request)
 
 examples:
   natpunch peer 51413/udp 203.0.113.9:6881 --lifetime 3600
+  natpunch peer 51413/udp 203.0.113.9:6881 --lifetime 3600 --nonce 5f0c2a9be41d7730aa61c0de
   natpunch --gateway [fd00::1] peer 443/tcp [2001:db8::7]:50000
 )";
   }
