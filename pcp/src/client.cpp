@@ -1,5 +1,9 @@
 #include "natpunch/pcp/client.hpp"
 
+#include <algorithm>
+#include <chrono>
+
+#include "natpunch/core/elapsed.hpp"
 #include "natpunch/core/error.hpp"
 #include "natpunch/core/log.hpp"
 
@@ -40,6 +44,7 @@ bool client::observe_epoch(std::uint32_t epoch) {
 }
 
 asio::awaitable<core::result<response>> client::async_request(request req, bool undo_rejected) {
+  const auto started = std::chrono::steady_clock::now();
   if (const auto ec = ensure_open()) co_return ec;
   req.client_address = to_pcp_address(local_address());
   const bytes wire = encode(req);
@@ -75,7 +80,13 @@ asio::awaitable<core::result<response>> client::async_request(request req, bool 
       std::erase_if(undo.options, [](const option& o) { return !std::holds_alternative<third_party_option>(o); });
       core::log::warn("rejecting the gateway's answer (", core::describe(verdict.error()),
                       "): removing the mapping it made");
+      // One deadline for the request and its cleanup: the undo gets what is left of it, but at least
+      // a second (the gateway just answered, so it is there; leaving its mapping behind is worse).
+      const auto full = options_.deadline;
+      options_.deadline = std::max(core::remaining(started, full, std::chrono::steady_clock::now()),
+                                   std::min<std::chrono::milliseconds>(full, std::chrono::seconds(1)));
       auto removed = co_await async_request(std::move(undo));
+      options_.deadline = full;
       if (removed.error() == core::transport_errc::cancelled) co_return removed.error();  // the caller undoes it
       if (!removed) core::log::warn("could not remove it: ", core::describe(removed.error()));
     }
@@ -165,13 +176,22 @@ asio::awaitable<core::result<mapping_info>> client::async_delete(const mapping_i
 }
 
 core::result<announce_info> client::observe_announcement(byte_span datagram, const asio::ip::udp::endpoint& from) {
-  if (from.address() != options_.gateway || from.port() != options_.port) return errc::foreign_sender;
+  if (!is_gateway(from.address()) || from.port() != options_.port) return errc::foreign_sender;
   auto resp = decode_response(datagram, options_.wire_limits);
   if (!resp) return resp.error();
   if (resp->version != version || resp->op != opcode::announce) return errc::wrong_opcode;
   if (resp->result != result_code::success) return resp->result;
   const bool lost = observe_epoch(resp->epoch);
   return announce_info{resp->epoch, lost};
+}
+
+bool client::is_gateway(const asio::ip::address& sender) const noexcept {
+  if (sender == options_.gateway) return true;
+  // A link-local sender carries the receiving interface's scope id; the route table's next hop may
+  // not. Compare the 16 bytes.
+  const auto& ll = options_.link_local_gateway;
+  return ll && ll->is_v6() && sender.is_v6() && sender.to_v6().is_link_local() &&
+         sender.to_v6().to_bytes() == ll->to_v6().to_bytes();
 }
 
 }  // namespace natpunch::pcp

@@ -189,6 +189,32 @@ TEST_CASE("pcp client: ANNOUNCE probe and unsolicited ANNOUNCE") {
   }
 }
 
+TEST_CASE("pcp client: an IPv6 gateway's ANNOUNCE from its link-local address counts as the gateway's") {
+  asio::io_context io;
+  pcp::client_options o;
+  o.gateway = asio::ip::make_address("fd00:86::1");
+  o.link_local_gateway = asio::ip::make_address("fe80::1:2");  // as /proc/net/ipv6_route gives it: no scope
+  pcp::client client(io.get_executor(), o);
+  pcp::response announce;
+  announce.op = pcp::opcode::announce;
+  announce.epoch = 5;
+  const bytes wire = pcp::encode(announce);
+  auto from = [](const char* address, std::uint16_t port = pcp::server_port) {
+    return asio::ip::udp::endpoint(asio::ip::make_address(address), port);
+  };
+  CHECK(client.observe_announcement(wire, from("fd00:86::1")).has_value());
+  CHECK(client.observe_announcement(wire, from("fe80::1:2%lo")).has_value());  // received with a scope id
+  CHECK(client.observe_announcement(wire, from("fe80::1:2")).has_value());
+  CHECK(client.observe_announcement(wire, from("fe80::1:3%lo")).error() == pcp::errc::foreign_sender);
+  CHECK(client.observe_announcement(wire, from("fe80::1:2%lo", 5350)).error() == pcp::errc::foreign_sender);
+  CHECK(client.observe_announcement(wire, from("fd00:86::2")).error() == pcp::errc::foreign_sender);
+  SUBCASE("without one, only the gateway's own address counts") {
+    o.link_local_gateway.reset();
+    pcp::client strict(io.get_executor(), o);
+    CHECK(strict.observe_announcement(wire, from("fe80::1:2%lo")).error() == pcp::errc::foreign_sender);
+  }
+}
+
 TEST_CASE("pcp client: silence ends in a timeout after the scheduled sends") {
   asio::io_context io;
   test::udp_peer gw(io, [](const bytes&, unsigned) { return std::vector<bytes>{}; });
@@ -238,4 +264,41 @@ TEST_CASE("pcp client: a success it must reject is removed from the gateway, not
   CHECK(std::get<pcp::map_body>(undo->payload).internal_port == 8080);
   CHECK(std::get<pcp::map_body>(undo->payload).protocol == pcp::protocol_tcp);
   CHECK(undo->options.empty());  // PREFER_FAILURE means nothing to a delete
+}
+
+TEST_CASE("pcp client: the cleanup of a rejected success shares the request's deadline") {
+  asio::io_context io;
+  // Answers only the third send of the create (at 1.4 s of a 2 s deadline), with a port PREFER_FAILURE
+  // forbids; the deletes that follow go unanswered.
+  test::udp_peer gw(io, [](const bytes& wire, unsigned index) {
+    if (index != 2) return std::vector<bytes>{};
+    auto req = pcp::decode_request(wire);
+    REQUIRE(req.has_value());
+    pcp::response resp;
+    resp.op = req->op;
+    resp.lifetime = req->lifetime;
+    resp.epoch = 10;
+    resp.payload = req->payload;
+    auto& body = std::get<pcp::map_body>(resp.payload);
+    body.external_port = static_cast<std::uint16_t>(body.external_port + 1);
+    body.external_address = pcp::ipv4_mapped({11, 0, 0, 5});
+    return std::vector<bytes>{pcp::encode(resp)};
+  });
+  pcp::client_options o;
+  o.gateway = asio::ip::make_address("127.0.0.1");
+  o.port = gw.endpoint().port();
+  o.schedule = {700ms, 1.0, 1s, 3, 0.0};
+  o.deadline = 2s;
+  pcp::client client(io.get_executor(), o);
+  auto p = tcp_map(8080);
+  p.prefer_failure = true;
+  p.creates = true;
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(test::run(io, client.async_map(p)).error() == pcp::errc::bad_mapping);
+  const auto took = std::chrono::steady_clock::now() - start;
+  // 0.6 s were left, raised to the 1 s floor: two delete sends (at 0 and 0.7 s), ending near 2.4 s.
+  // A fresh 2 s deadline would have made three and ended near 3.4 s.
+  CHECK(gw.requests().size() == 5);
+  CHECK(took < 3s);
+  CHECK(took > 2s);
 }

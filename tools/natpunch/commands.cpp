@@ -6,6 +6,7 @@
 #include <asio/this_coro.hpp>
 
 #include "keep.hpp"
+#include "natpunch/core/elapsed.hpp"
 #include "natpunch/core/error.hpp"
 #include "natpunch/core/log.hpp"
 #include "natpunch/core/netinfo.hpp"
@@ -69,6 +70,13 @@ mapper_target target_for(const invocation& inv, const gateway_target& gw) {
   t.transport = inv.cmd.ports.protocol;
   t.internal_port = inv.cmd.ports.internal_port;
   t.deadline = inv.options.timeout;
+  if (gw.address.is_v6() && !gw.address.to_v6().is_link_local()) {
+    // The gateway's ANNOUNCEs to ff02::1 come from its link-local address: the IPv6 default route's
+    // next hop (when there is one) stands for it.
+    if (auto hop = core::find_default_gateway_v6(); hop && hop->address.is_v6() && hop->address.to_v6().is_link_local()) {
+      t.link_local_gateway = hop->address;
+    }
+  }
   t.pcp_nonce_hex = inv.cmd.nonce;
   t.prefer_failure = inv.cmd.prefer_failure;
   t.filters = inv.cmd.filters;
@@ -144,6 +152,7 @@ asio::awaitable<int> run_add(const invocation& inv, const gateway_target& gw, as
   std::unique_ptr<mapper> m = inv.options.protocol == protocol_choice::natpmp ? make_natpmp_mapper(ex, target)
                                                                               : make_pcp_mapper(ex, target);
   const std::uint16_t suggested = cmd.ports.external_port.value_or(cmd.ports.internal_port);
+  const auto started = std::chrono::steady_clock::now();
   auto mapped = co_await m->async_map(suggested, cmd.lifetime);
   if (automatic && mapped.error() == pcp::errc::natpmp_only && !gw.address.is_v4()) {
     // NAT-PMP is IPv4 only: an IPv6 "gateway" answering like that leaves nothing to fall back to.
@@ -158,7 +167,10 @@ asio::awaitable<int> run_add(const invocation& inv, const gateway_target& gw, as
       co_return exit_status_for(mapped.error());
     }
     log::info("the gateway speaks NAT-PMP, not PCP: using NAT-PMP");
-    m = make_natpmp_mapper(ex, target);
+    // --timeout bounds the whole add: NAT-PMP gets what PCP left of it.
+    mapper_target rest = target;
+    rest.deadline = core::remaining(started, target.deadline, std::chrono::steady_clock::now());
+    m = make_natpmp_mapper(ex, rest);
     mapped = co_await m->async_map(suggested, cmd.lifetime);
   }
   if (mapped.error() == core::transport_errc::cancelled) co_return co_await undo_interrupted_add(*m, inv);

@@ -72,6 +72,8 @@ struct mapper_target {
   core::ip_protocol transport = core::ip_protocol::tcp;
   std::uint16_t internal_port = 0;
   std::chrono::milliseconds deadline{std::chrono::seconds(10)};
+  // An IPv6 gateway's link-local address (the default route's next hop): PCP ANNOUNCEs come from it.
+  std::optional<asio::ip::address> link_local_gateway;
   std::optional<std::string> pcp_nonce_hex;  // `delete --nonce`: the PCP mapping to remove
   bool prefer_failure = false;               // PCP §13.2
   std::vector<filter_spec> filters;          // PCP §13.3

@@ -152,7 +152,7 @@ class pcp_mapper final : public mapper {
   }
 
   unsolicited observe(core::byte_span datagram, const asio::ip::udp::endpoint& from) override {
-    if (from.address() != target_.gateway) return unsolicited::not_from_gateway;
+    if (!client_.is_gateway(from.address())) return unsolicited::not_from_gateway;
     // §14.1.3: an ANNOUNCE means "revalidate" (its epoch also feeds the §8.5 tracker); anything else
     // from the gateway is treated the same, and the renewal's epoch decides.
     (void)client_.observe_announcement(datagram, from);
@@ -168,6 +168,7 @@ class pcp_mapper final : public mapper {
     o.port = t.port;
     o.deadline = t.deadline;
     o.schedule = pcp::quick_schedule;
+    o.link_local_gateway = t.link_local_gateway;
     return o;
   }
   mapper_target target_;

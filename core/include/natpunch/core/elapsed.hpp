@@ -19,4 +19,13 @@ inline std::int64_t elapsed_ms(std::chrono::steady_clock::time_point then,
   return now_ms > then_ms ? now_ms - then_ms : 0;
 }
 
+// What is left of a `budget` that started at `start`: one deadline for work done in several steps
+// (a request, then its fallback or its cleanup). Never negative.
+inline std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point start,
+                                           std::chrono::milliseconds budget,
+                                           std::chrono::steady_clock::time_point now) noexcept {
+  const std::int64_t used = elapsed_ms(start, now);
+  return used < budget.count() ? budget - std::chrono::milliseconds(used) : std::chrono::milliseconds(0);
+}
+
 }  // namespace natpunch::core

@@ -35,6 +35,10 @@ struct client_options {
   core::retransmission_schedule schedule = rfc_schedule;
   std::chrono::milliseconds deadline{std::chrono::seconds(30)};
   limits wire_limits{};
+  // §14.1.1 over IPv6: an ANNOUNCE to ff02::1 leaves from the gateway's link-local address, which is
+  // not the address it is asked at (e.g. fd00::1). When set (the default route's next hop), it counts
+  // as the gateway's too, whatever its scope id.
+  std::optional<asio::ip::address> link_local_gateway;
 };
 
 // What to ask for in a MAP (§11) or PEER (§12) request.
@@ -92,6 +96,8 @@ class client {
   // §14.1.1: an unsolicited ANNOUNCE (to 224.0.0.1 / ff02::1 port 5350) from the gateway. Judged by
   // sender (the gateway's address, port 5351) and form; its epoch feeds the §8.5 tracker.
   core::result<announce_info> observe_announcement(byte_span datagram, const asio::ip::udp::endpoint& from);
+  // True if `sender` is the gateway: its address, or its link-local address (client_options).
+  [[nodiscard]] bool is_gateway(const asio::ip::address& sender) const noexcept;
 
   // True once since the last call if any observation showed that the gateway lost its state.
   [[nodiscard]] bool take_lost_state() noexcept { return std::exchange(lost_state_pending_, false); }
