@@ -58,6 +58,29 @@ std::chrono::milliseconds retransmission_schedule::interval(unsigned n) const no
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::min(ms, cap)));
 }
 
+asio::awaitable<result<datagram_received>> async_receive_before(asio::ip::udp::socket& socket,
+                                                                std::span<std::uint8_t> buffer,
+                                                                clock::time_point deadline) {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  asio::steady_timer timer(socket.get_executor(), deadline);
+  datagram_received got;
+  // The group reports both outcomes: a datagram received in the same instant the timer fired is
+  // still returned, not dropped with the losing operation.
+  auto [order, recv_ec, size, timer_ec] =
+      co_await asio::experimental::make_parallel_group(
+          socket.async_receive_from(asio::buffer(buffer.data(), buffer.size()), got.from, asio::experimental::deferred),
+          timer.async_wait(asio::experimental::deferred))
+          .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  (void)order;
+  (void)timer_ec;
+  const auto state = co_await asio::this_coro::cancellation_state;
+  if (state.cancelled() != asio::cancellation_type::none) co_return transport_errc::cancelled;
+  if (recv_ec == asio::error::operation_aborted) co_return transport_errc::timed_out;
+  if (recv_ec) co_return classify_socket_error(recv_ec);
+  got.size = size;
+  co_return got;
+}
+
 std::error_code classify_socket_error(const std::error_code& ec) noexcept {
   if (ec == asio::error::connection_refused) return transport_errc::connection_refused;
   if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) {
@@ -86,7 +109,6 @@ asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket
   co_await asio::this_coro::throw_if_cancelled(false);
   const auto start = clock::now();
   const auto deadline = start + options.deadline;
-  asio::steady_timer timer(socket.get_executor());
   bytes buffer(options.max_datagram + 1);  // one spare byte detects an oversize datagram
   exchange_reply reply;
   std::error_code last_ignored;
@@ -107,20 +129,11 @@ asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket
 
     const auto try_end = std::min(deadline, clock::now() + jittered(options.schedule.interval(n), options.schedule.jitter));
     while (clock::now() < try_end) {
-      timer.expires_at(try_end);
-      asio::ip::udp::endpoint from;
-      // The group reports both outcomes: a datagram received in the same instant the timer fired is
-      // still judged, not dropped with the losing operation.
-      auto [order, recv_ec, size, timer_ec] =
-          co_await asio::experimental::make_parallel_group(
-              socket.async_receive_from(asio::buffer(buffer), from, asio::experimental::deferred),
-              timer.async_wait(asio::experimental::deferred))
-              .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
-      (void)order;
-      (void)timer_ec;
-      if (co_await cancelled()) co_return transport_errc::cancelled;
-      if (recv_ec == asio::error::operation_aborted) break;  // this try's time is up: send again
-      if (recv_ec) co_return fail_socket(socket, recv_ec);
+      auto got = co_await async_receive_before(socket, buffer, try_end);
+      if (got.error() == transport_errc::timed_out) break;  // this try's time is up: send again
+      if (got.error() == transport_errc::cancelled) co_return transport_errc::cancelled;
+      if (!got) co_return fail_socket(socket, got.error());
+      const auto [size, from] = *got;
       if (from != peer) {
         ++reply.foreign;
         log::debug("dropped ", size, " bytes from ", from.address().to_string(), ":", from.port(),

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <span>
 #include <system_error>
 
 #include <asio/awaitable.hpp>
@@ -60,6 +62,19 @@ struct exchange_reply {
 asio::awaitable<result<exchange_reply>> async_udp_exchange(asio::ip::udp::socket& socket,
                                                            asio::ip::udp::endpoint peer, byte_span request,
                                                            answer_check check, exchange_options options);
+
+struct datagram_received {
+  std::size_t size = 0;  // may exceed the buffer by nothing: a datagram larger than it is cut (see below)
+  asio::ip::udp::endpoint from;
+};
+
+// Waits for one datagram on `socket` until `deadline`. A datagram that arrives in the same instant the
+// deadline passes is still returned. Size the buffer one byte larger than the largest acceptable
+// datagram to detect an oversize one. Errors: transport_errc::timed_out, cancelled (the caller's
+// cancellation; never thrown), or the OS error (classified; the socket is left open).
+asio::awaitable<result<datagram_received>> async_receive_before(asio::ip::udp::socket& socket,
+                                                                std::span<std::uint8_t> buffer,
+                                                                std::chrono::steady_clock::time_point deadline);
 
 // Maps a socket error from the OS to transport_errc where one fits; other errors pass through.
 std::error_code classify_socket_error(const std::error_code& ec) noexcept;
