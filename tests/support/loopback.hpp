@@ -1,5 +1,5 @@
-// Test support: run a coroutine to completion, and a scripted UDP peer on loopback that plays a
-// gateway (counts what it received, answers what the test says).
+// Test support: run a coroutine to completion, and scripted UDP and TCP peers on loopback that play a
+// gateway (count what they received, answer what the test says).
 #pragma once
 
 #include <chrono>
@@ -13,8 +13,13 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
+#include <asio/read.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <string>
 
 namespace natpunch::test {
 
@@ -72,6 +77,101 @@ class udp_peer {
   script answer_;
   unsigned received_ = 0;
   std::vector<bytes> requests_;
+};
+
+// A TCP listener on 127.0.0.1 with an ephemeral port, serving HTTP-ish requests one connection at a
+// time. Each request (headers up to the empty line, then Content-Length bytes) goes to
+// `answer(request, index)`; its reply is written in `pieces` (split at those offsets, with `pause`
+// between them), then the connection is closed if `close` says so, else the next request is read.
+struct tcp_reply {
+  std::string data;
+  bool close = false;
+  std::vector<std::size_t> split_at;  // write in pieces, cut at these offsets
+  std::chrono::milliseconds pause{0};  // between pieces, and before the first
+};
+
+inline tcp_reply reply(std::string data, bool close = false, std::vector<std::size_t> split_at = {},
+                       std::chrono::milliseconds pause = std::chrono::milliseconds(0)) {
+  tcp_reply r;
+  r.data = std::move(data);
+  r.close = close;
+  r.split_at = std::move(split_at);
+  r.pause = pause;
+  return r;
+}
+
+class tcp_peer {
+ public:
+  using script = std::function<tcp_reply(const std::string& request, unsigned index)>;
+
+  tcp_peer(asio::io_context& io, script answer)
+      : acceptor_(io, asio::ip::tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0)), answer_(std::move(answer)) {
+    asio::co_spawn(io, serve(), asio::detached);
+  }
+
+  [[nodiscard]] asio::ip::tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
+  [[nodiscard]] const std::vector<std::string>& requests() const noexcept { return requests_; }
+  [[nodiscard]] unsigned connections() const noexcept { return connections_; }
+
+ private:
+  static constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+  asio::awaitable<void> serve() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+      if (ec) co_return;
+      ++connections_;
+      co_await serve_connection(std::move(socket));
+    }
+  }
+
+  asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket) {
+    std::string pending;
+    char chunk[4096];
+    for (;;) {
+      std::size_t end = pending.find("\r\n\r\n");
+      while (end == std::string::npos) {
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), use_tuple);
+        if (ec) co_return;
+        pending.append(chunk, n);
+        end = pending.find("\r\n\r\n");
+      }
+      std::size_t length = 0;
+      if (auto at = pending.find("Content-Length: "); at != std::string::npos && at < end) {
+        length = std::stoul(pending.substr(at + 16));
+      }
+      while (pending.size() < end + 4 + length) {
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), use_tuple);
+        if (ec) co_return;
+        pending.append(chunk, n);
+      }
+      std::string request = pending.substr(0, end + 4 + length);
+      pending.erase(0, request.size());
+      requests_.push_back(request);
+      const tcp_reply reply = answer_(request, static_cast<unsigned>(requests_.size() - 1));
+      std::size_t from = 0;
+      std::vector<std::size_t> cuts = reply.split_at;
+      cuts.push_back(reply.data.size());
+      for (std::size_t cut : cuts) {
+        if (reply.pause.count() > 0) {
+          asio::steady_timer timer(socket.get_executor(), reply.pause);
+          co_await timer.async_wait(use_tuple);
+        }
+        cut = std::min(cut, reply.data.size());
+        if (cut <= from) continue;
+        auto [ec, n] = co_await asio::async_write(socket, asio::buffer(reply.data.data() + from, cut - from), use_tuple);
+        (void)n;
+        if (ec) co_return;
+        from = cut;
+      }
+      if (reply.close) co_return;
+    }
+  }
+
+  asio::ip::tcp::acceptor acceptor_;
+  script answer_;
+  std::vector<std::string> requests_;
+  unsigned connections_ = 0;
 };
 
 }  // namespace natpunch::test

@@ -1,0 +1,87 @@
+// SSDP discovery (UPnP Device Architecture 1.1/2.0 §1.3): find Internet Gateway Devices on the LAN.
+// The only ssdp/ code that touches a socket. One wall-clock deadline bounds everything; a cap on
+// answers means a flood of datagrams never extends the wait nor the memory used.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/ip/address.hpp>
+
+#include "natpunch/core/result.hpp"
+#include "natpunch/ssdp/message.hpp"
+
+namespace natpunch::ssdp {
+
+// Decides whether a search response may be followed: an empty error_code trusts its LOCATION. The
+// caller supplies it (soap::check_location: an IP literal equal to the responder or the default gateway,
+// http only, never loopback, link-local, multicast or unspecified), since URLs are soap/'s business.
+using location_check = std::function<std::error_code(const search_response&, const asio::ip::address& responder)>;
+
+struct discovery_options {
+  // Multicast goes out of the interface holding this IPv4 address (the local address facing the gateway).
+  asio::ip::address_v4 interface_address = asio::ip::address_v4::any();
+  // The default gateway: also asked by unicast M-SEARCH at the same time (UDA 1.1 §1.3.2), since some
+  // routers drop multicast from the LAN or answer it slowly.
+  std::optional<asio::ip::address_v4> gateway;
+  // Where the multicast search goes; tests point it at a loopback simulator.
+  asio::ip::address_v4 multicast_group = asio::ip::make_address_v4("239.255.255.250");
+  std::uint16_t port = 1900;
+  // In the order asked; `ssdp:all` is added from the second round on, as a last resort.
+  std::vector<std::string> search_targets{std::string(igd1), std::string(igd2), std::string(wan_ip_connection1),
+                                          std::string(wan_ip_connection2), std::string(wan_ppp_connection1)};
+  // MX of the multicast search: devices spread their answers over 0..MX s. 1 s is UDA's minimum.
+  std::chrono::seconds mx{1};
+  // Everything ends by then, however many answers arrive.
+  std::chrono::milliseconds deadline{std::chrono::seconds(3)};
+  // false: return as soon as the default gateway answered usably; when another device answers first,
+  // listen `grace` longer for the gateway (then the caller chooses among them, deterministically).
+  // true: listen until `listen_for` (bounded by the deadline) to find every device.
+  bool find_all = false;
+  std::chrono::milliseconds grace{std::chrono::milliseconds(250)};
+  std::chrono::milliseconds listen_for{std::chrono::milliseconds(1200)};
+  // Datagrams read at most; the rest are left unread. 256 is far more than a LAN's devices send for
+  // our few targets (a device answers once per matching target and round).
+  std::size_t max_answers = 256;
+  // Devices kept at most (distinct LOCATIONs).
+  std::size_t max_devices = 16;
+  // Time between search rounds; three rounds at most (UDP may lose a datagram).
+  std::chrono::milliseconds round_interval{std::chrono::milliseconds(400)};
+  limits wire_limits{};
+};
+
+// One device that answered with a usable search target and a trusted LOCATION.
+struct found_device {
+  asio::ip::address responder;
+  search_response response;           // the first usable answer for this LOCATION
+  std::vector<std::string> targets;   // every usable ST it answered with, in arrival order
+  std::chrono::milliseconds after{0};  // from the first send to its first answer
+};
+
+struct discovery_result {
+  std::vector<found_device> devices;  // in order of first answer
+  unsigned sent = 0;                  // M-SEARCH datagrams sent
+  unsigned answers = 0;               // datagrams read
+  unsigned ignored = 0;               // malformed, not a search response, another ST, or untrusted
+  std::error_code last_ignored;       // why the last one was ignored (shown when nothing was found)
+  std::chrono::milliseconds elapsed{0};
+};
+
+// True for a search target (or ST in an answer) that names an IGD or one of its WAN connection services.
+bool is_gateway_target(std::string_view st) noexcept;
+
+// Searches until one usable device answered (or, with find_all, until listen_for), or the deadline.
+// Finding nothing is not an error: devices is empty and last_ignored says why, if anything answered.
+// Errors: socket errors (e.g. network_unreachable), cancelled.
+asio::awaitable<core::result<discovery_result>> async_discover(asio::any_io_executor executor,
+                                                               discovery_options options, location_check trust);
+
+}  // namespace natpunch::ssdp

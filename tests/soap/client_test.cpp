@@ -1,0 +1,301 @@
+// The control client against a scripted IGD on loopback: what real routers need (725, 718/729, 724),
+// the trust rule, pinning control URLs, listing in batches.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "../support/loopback.hpp"
+#include "natpunch/core/error.hpp"
+#include "natpunch/soap/client.hpp"
+
+using namespace natpunch;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string http_answer(int status, const std::string& body) {
+  return "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Internal Server Error") +
+         "\r\nContent-Type: text/xml\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+std::string description(int version, const std::string& control = "/ctl/IPConn") {
+  const std::string v = std::to_string(version);
+  return R"(<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0"><specVersion><major>1</major><minor>0</minor></specVersion>
+<device><deviceType>urn:schemas-upnp-org:device:InternetGatewayDevice:)" + v + R"(</deviceType><friendlyName>sim</friendlyName>
+<deviceList><device><deviceType>urn:schemas-upnp-org:device:WANDevice:)" + v + R"(</deviceType>
+<deviceList><device><deviceType>urn:schemas-upnp-org:device:WANConnectionDevice:)" + v + R"(</deviceType>
+<serviceList><service><serviceType>urn:schemas-upnp-org:service:WANIPConnection:)" + v + R"(</serviceType>
+<serviceId>urn:upnp-org:serviceId:WANIPConn1</serviceId><controlURL>)" + control + R"(</controlURL>
+<eventSubURL>/evt/IPConn</eventSubURL><SCPDURL>/WANIPCn.xml</SCPDURL></service></serviceList>
+</device></deviceList></device></deviceList></device></root>)";
+}
+
+// A tiny IGD: the description at /rootDesc.xml, then each SOAP call answered by `on_call`, which
+// returns the HTTP status and the envelope; calls are recorded.
+struct fake_igd {
+  using handler = std::function<std::pair<int, std::string>(const soap::soap_call&)>;
+  fake_igd(asio::io_context& io, int version, handler h, std::string control = "/ctl/IPConn")
+      : peer(io, [this, version, control](const std::string& req, unsigned) {
+          if (req.starts_with("GET ")) return test::reply(http_answer(200, description(version, control)), true);
+          const auto body = req.substr(req.find("\r\n\r\n") + 4);
+          auto call = soap::parse_request(body);
+          REQUIRE(call.has_value());
+          calls.push_back(*call);
+          const auto [status, envelope] = on_call(*call);
+          return test::reply(http_answer(status, envelope), true);
+        }),
+        on_call(std::move(h)) {}
+
+  soap::url location() const {
+    return *soap::parse_url("http://127.0.0.1:" + std::to_string(peer.endpoint().port()) + "/rootDesc.xml");
+  }
+
+  test::tcp_peer peer;
+  handler on_call;
+  std::vector<soap::soap_call> calls;
+};
+
+std::pair<int, std::string> ok(const soap::soap_call& c, std::vector<soap::argument> args = {}) {
+  return {200, *soap::build_response(c.service_type, c.action, args)};
+}
+std::pair<int, std::string> fault(std::uint16_t code, const char* text) { return {500, *soap::build_fault(code, text)}; }
+
+std::string arg(const soap::soap_call& c, std::string_view name) {
+  for (const auto& a : c.args) {
+    if (a.name == name) return a.value;
+  }
+  return "<absent>";
+}
+
+// GetSpecificPortMappingEntry's answer for what was added last.
+std::pair<int, std::string> entry_for(const soap::soap_call& c, const std::map<std::string, std::string>& added) {
+  return ok(c, {{"NewInternalPort", added.at("NewInternalPort")},
+                {"NewInternalClient", added.at("NewInternalClient")},
+                {"NewEnabled", "1"},
+                {"NewPortMappingDescription", added.at("NewPortMappingDescription")},
+                {"NewLeaseDuration", added.at("NewLeaseDuration")}});
+}
+
+std::map<std::string, std::string> args_of(const soap::soap_call& c) {
+  std::map<std::string, std::string> m;
+  for (const auto& a : c.args) m[a.name] = a.value;
+  return m;
+}
+
+soap::port_mapping wanted(std::uint16_t external, std::uint16_t internal, std::uint32_t lease = 3600) {
+  soap::port_mapping m;
+  m.external_port = external;
+  m.internal_port = internal;
+  m.internal_client = "192.168.1.20";
+  m.description = "test";
+  m.lease_duration = lease;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("soap client: the trust rule for a LOCATION") {
+  const auto responder = asio::ip::make_address("192.168.1.1");
+  const auto gateway = asio::ip::make_address("192.168.1.1");
+  CHECK(soap::check_location("http://192.168.1.1:5000/rootDesc.xml", responder, gateway).has_value());
+  // Another LAN host may serve its own description, never point elsewhere.
+  CHECK(soap::check_location("http://192.168.1.7:80/d.xml", asio::ip::make_address("192.168.1.7"), gateway).has_value());
+  for (const char* bad : {"https://192.168.1.1/d.xml", "http://router.lan:5000/d.xml", "http://10.0.0.9:5000/d.xml",
+                          "http://127.0.0.1:5000/d.xml", "http://169.254.1.1/d.xml", "http://[fe80::1]/d.xml",
+                          "http://239.255.255.250:1900/", "http://0.0.0.0:5000/"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(soap::check_location(bad, responder, gateway).has_value());
+  }
+  CHECK(soap::check_location("http://10.0.0.9:5000/d.xml", asio::ip::make_address("10.0.0.9"), std::nullopt).has_value());
+  CHECK(soap::check_location("ftp://192.168.1.1:21/d.xml", responder, gateway).error() == soap::errc::untrusted_location);
+}
+
+TEST_CASE("soap client: a control URL on another host or port is refused") {
+  asio::io_context io;
+  fake_igd igd(io, 2, [](const soap::soap_call& c) { return ok(c); }, "http://192.168.1.66:5000/ctl/IPConn");
+  soap::client c(io.get_executor());
+  CHECK(test::run(io, c.async_describe(igd.location())).error() == soap::errc::untrusted_location);
+}
+
+TEST_CASE("soap client: add with the fallbacks real routers need") {
+  asio::io_context io;
+  std::map<std::string, std::string> last;
+  SUBCASE("725 OnlyPermanentLeasesSupported: asked again with lease 0, remembered") {
+    fake_igd igd(io, 1, [&](const soap::soap_call& c) {
+      if (c.action == "AddPortMapping") {
+        if (arg(c, "NewLeaseDuration") != "0") return fault(725, "OnlyPermanentLeasesSupported");
+        last = args_of(c);
+        return ok(c);
+      }
+      return entry_for(c, last);
+    });
+    soap::client client(io.get_executor());
+    auto gw = test::run(io, client.async_describe(igd.location()));
+    REQUIRE(gw.has_value());
+    auto added = test::run(io, client.async_add(*gw, wanted(8080, 8080), false));
+    REQUIRE(added.has_value());
+    CHECK(added->permanent_only);
+    CHECK(added->mapping.lease_duration == 0);
+    REQUIRE(igd.calls.size() == 3);
+    CHECK(arg(igd.calls[1], "NewLeaseDuration") == "0");
+    CHECK(igd.calls[2].action == "GetSpecificPortMappingEntry");
+  }
+  SUBCASE("718 on IGD:2: AddAnyPortMapping, and the port it reserved is reported") {
+    fake_igd igd(io, 2, [&](const soap::soap_call& c) {
+      if (c.action == "AddPortMapping") return fault(718, "ConflictInMappingEntry");
+      if (c.action == "AddAnyPortMapping") {
+        last = args_of(c);
+        return ok(c, {{"NewReservedPort", "8081"}});
+      }
+      CHECK(arg(c, "NewExternalPort") == "8081");
+      return entry_for(c, last);
+    });
+    soap::client client(io.get_executor());
+    auto gw = test::run(io, client.async_describe(igd.location()));
+    REQUIRE(gw.has_value());
+    auto added = test::run(io, client.async_add(*gw, wanted(8080, 8080), false));
+    REQUIRE(added.has_value());
+    CHECK(added->other_port);
+    CHECK(added->mapping.external_port == 8081);
+  }
+  SUBCASE("729 on IGD:1: the next ports up, a bounded number of times") {
+    fake_igd igd(io, 1, [&](const soap::soap_call& c) {
+      if (c.action == "AddPortMapping") {
+        if (arg(c, "NewExternalPort") != "8083") return fault(729, "ConflictWithOtherMechanisms");
+        last = args_of(c);
+        return ok(c);
+      }
+      return entry_for(c, last);
+    });
+    soap::client client(io.get_executor());
+    auto gw = test::run(io, client.async_describe(igd.location()));
+    REQUIRE(gw.has_value());
+    auto added = test::run(io, client.async_add(*gw, wanted(8080, 8080), false));
+    REQUIRE(added.has_value());
+    CHECK(added->mapping.external_port == 8083);
+    CHECK(igd.calls.size() == 5);  // 8080, 8081, 8082, 8083, then the read-back
+  }
+  SUBCASE("a conflict with the exact port required: the gateway's code, nothing else tried") {
+    fake_igd igd(io, 2, [&](const soap::soap_call&) { return fault(718, "ConflictInMappingEntry"); });
+    soap::client client(io.get_executor());
+    auto gw = test::run(io, client.async_describe(igd.location()));
+    REQUIRE(gw.has_value());
+    auto added = test::run(io, client.async_add(*gw, wanted(8080, 8080), true));
+    CHECK(added.error() == soap::upnp_error::conflict_in_mapping_entry);
+    REQUIRE(client.last_fault().has_value());
+    CHECK(client.last_fault()->description == "ConflictInMappingEntry");
+    CHECK(igd.calls.size() == 1);
+  }
+  SUBCASE("724 SamePortValuesRequired: external = internal") {
+    fake_igd igd(io, 1, [&](const soap::soap_call& c) {
+      if (c.action == "AddPortMapping") {
+        if (arg(c, "NewExternalPort") != arg(c, "NewInternalPort")) return fault(724, "SamePortValuesRequired");
+        last = args_of(c);
+        return ok(c);
+      }
+      return entry_for(c, last);
+    });
+    soap::client client(io.get_executor());
+    auto gw = test::run(io, client.async_describe(igd.location()));
+    REQUIRE(gw.has_value());
+    auto added = test::run(io, client.async_add(*gw, wanted(2222, 22), false));
+    REQUIRE(added.has_value());
+    CHECK(added->mapping.external_port == 22);
+  }
+  SUBCASE("IGD:2 leases are capped at 604800 s; 0 (permanent) is sent as 604800") {
+    fake_igd igd(io, 2, [&](const soap::soap_call& c) {
+      if (c.action == "AddPortMapping") {
+        last = args_of(c);
+        return ok(c);
+      }
+      return entry_for(c, last);
+    });
+    soap::client client(io.get_executor());
+    auto gw = test::run(io, client.async_describe(igd.location()));
+    REQUIRE(gw.has_value());
+    REQUIRE(test::run(io, client.async_add(*gw, wanted(8080, 8080, 0), false)).has_value());
+    CHECK(arg(igd.calls[0], "NewLeaseDuration") == "604800");
+    REQUIRE(test::run(io, client.async_add(*gw, wanted(8080, 8080, 10'000'000), false)).has_value());
+    CHECK(arg(igd.calls[2], "NewLeaseDuration") == "604800");
+  }
+}
+
+TEST_CASE("soap client: list on IGD:2 splits a full batch's range until every mapping is seen") {
+  asio::io_context io;
+  // 7 TCP mappings on ports 100..700, answered newest first, at most 3 per call.
+  fake_igd igd(io, 2, [](const soap::soap_call& c) {
+    const unsigned lo = std::stoul(arg(c, "NewStartPort"));
+    const unsigned hi = std::stoul(arg(c, "NewEndPort"));
+    const unsigned count = std::stoul(arg(c, "NewNumberOfPorts"));
+    std::string list = R"(<p:PortMappingList xmlns:p="urn:schemas-upnp-org:gw:WANIPConnection">)";
+    unsigned n = 0;
+    for (unsigned port = 700; port >= 100 && n < count; port -= 100) {
+      if (arg(c, "NewProtocol") != "TCP" || port < lo || port > hi) continue;
+      ++n;
+      list += "<p:PortMappingEntry><p:NewRemoteHost></p:NewRemoteHost><p:NewExternalPort>" + std::to_string(port) +
+              "</p:NewExternalPort><p:NewProtocol>TCP</p:NewProtocol><p:NewInternalPort>" + std::to_string(port) +
+              "</p:NewInternalPort><p:NewInternalClient>192.168.1.20</p:NewInternalClient><p:NewEnabled>1</p:NewEnabled>"
+              "<p:NewDescription>x</p:NewDescription><p:NewLeaseTime>60</p:NewLeaseTime></p:PortMappingEntry>";
+    }
+    list += "</p:PortMappingList>";
+    return ok(c, {{"NewPortListing", list}});
+  });
+  soap::client_options o;
+  o.list_batch = 3;
+  soap::client client(io.get_executor(), o);
+  auto gw = test::run(io, client.async_describe(igd.location()));
+  REQUIRE(gw.has_value());
+  auto all = test::run(io, client.async_list(*gw));
+  REQUIRE(all.has_value());
+  std::vector<unsigned> ports;
+  for (const auto& m : *all) ports.push_back(m.external_port);
+  std::sort(ports.begin(), ports.end());
+  CHECK(ports == std::vector<unsigned>{100, 200, 300, 400, 500, 600, 700});
+}
+
+TEST_CASE("soap client: list on IGD:1 reads entries until 713") {
+  asio::io_context io;
+  fake_igd igd(io, 1, [](const soap::soap_call& c) {
+    const unsigned index = std::stoul(arg(c, "NewPortMappingIndex"));
+    if (index >= 3) return fault(713, "SpecifiedArrayIndexInvalid");
+    const std::string port = std::to_string(5000 + index);
+    return ok(c, {{"NewRemoteHost", ""}, {"NewExternalPort", port}, {"NewProtocol", "UDP"}, {"NewInternalPort", port},
+                  {"NewInternalClient", "192.168.1.20"}, {"NewEnabled", "1"}, {"NewPortMappingDescription", "d"},
+                  {"NewLeaseDuration", "0"}});
+  });
+  soap::client client(io.get_executor());
+  auto gw = test::run(io, client.async_describe(igd.location()));
+  REQUIRE(gw.has_value());
+  auto all = test::run(io, client.async_list(*gw));
+  REQUIRE(all.has_value());
+  REQUIRE(all->size() == 3);
+  CHECK((*all)[2].external_port == 5002);
+  CHECK(igd.calls.size() == 4);
+}
+
+TEST_CASE("soap client: the overall deadline stops a long series of calls") {
+  asio::io_context io;
+  fake_igd igd(io, 1, [](const soap::soap_call& c) {
+    return ok(c, {{"NewRemoteHost", ""}, {"NewExternalPort", "5000"}, {"NewProtocol", "TCP"}, {"NewInternalPort", "5000"},
+                  {"NewInternalClient", "192.168.1.20"}, {"NewEnabled", "1"}, {"NewPortMappingDescription", "d"},
+                  {"NewLeaseDuration", "0"}});
+  });
+  soap::client client(io.get_executor());
+  auto gw = test::run(io, client.async_describe(igd.location()));
+  REQUIRE(gw.has_value());
+  // A gateway that never says 713 would be read max_generic_entries times; the deadline ends it first.
+  client.set_overall_deadline(std::chrono::steady_clock::now() + 300ms);
+  auto all = test::run(io, client.async_list(*gw));
+  CHECK(all.error() == core::transport_errc::timed_out);
+  CHECK(igd.calls.size() < 4096);
+}
+
+TEST_CASE("soap client: an HTTP error without a fault is unexpected_status") {
+  asio::io_context io;
+  fake_igd igd(io, 2, [](const soap::soap_call&) { return std::pair<int, std::string>{404, "not here"}; });
+  soap::client client(io.get_executor());
+  auto gw = test::run(io, client.async_describe(igd.location()));
+  REQUIRE(gw.has_value());
+  CHECK(test::run(io, client.async_external_ip(*gw)).error() == soap::errc::unexpected_status);
+}

@@ -1,0 +1,123 @@
+// SSDP discovery against a scripted responder on loopback (the "multicast group" pointed at it).
+#include <doctest/doctest.h>
+
+#include "../support/loopback.hpp"
+#include "natpunch/core/error.hpp"
+#include "natpunch/ssdp/discovery.hpp"
+
+using namespace natpunch;
+using namespace std::chrono_literals;
+
+namespace {
+
+test::bytes answer(const std::string& st, const std::string& location) {
+  ssdp::search_response r;
+  r.st = st;
+  r.location = location;
+  r.usn = "uuid:9d008fc5-025c-436d-be41-335f728500d2::" + st;
+  r.server = "sim UPnP/1.1 test/1";
+  r.max_age = std::chrono::seconds(120);
+  const std::string text = ssdp::format_search_response(r);
+  return test::bytes(text.begin(), text.end());
+}
+
+ssdp::discovery_options options_for(const test::udp_peer& peer) {
+  ssdp::discovery_options o;
+  o.interface_address = asio::ip::make_address_v4("127.0.0.1");
+  o.multicast_group = asio::ip::make_address_v4("127.0.0.1");
+  o.port = peer.endpoint().port();
+  o.deadline = 1500ms;
+  o.grace = 100ms;
+  return o;
+}
+
+std::error_code trust_all(const ssdp::search_response&, const asio::ip::address&) { return {}; }
+
+std::string st_of(const test::bytes& request) {
+  const std::string text(request.begin(), request.end());
+  const auto at = text.find("\r\nST: ");
+  return at == std::string::npos ? "" : text.substr(at + 6, text.find("\r\n", at + 6) - at - 6);
+}
+
+}  // namespace
+
+TEST_CASE("ssdp discovery: the searches sent, and the first usable answer ends the wait") {
+  asio::io_context io;
+  test::udp_peer peer(io, [](const test::bytes& req, unsigned) {
+    // Like miniupnpd: answers the IGD:2 search only; the other targets go unanswered.
+    if (st_of(req) != std::string(ssdp::igd2)) return std::vector<test::bytes>{};
+    return std::vector<test::bytes>{answer(std::string(ssdp::igd2), "http://192.168.1.1:5000/rootDesc.xml")};
+  });
+  auto o = options_for(peer);
+  const auto start = std::chrono::steady_clock::now();
+  auto found = test::run(io, ssdp::async_discover(io.get_executor(), o, trust_all));
+  REQUIRE(found.has_value());
+  REQUIRE(found->devices.size() == 1);
+  CHECK(found->devices[0].response.location == "http://192.168.1.1:5000/rootDesc.xml");
+  CHECK(found->devices[0].targets == std::vector<std::string>{std::string(ssdp::igd2)});
+  // Not a gateway address: the grace window (100 ms) runs, not the 1.5 s deadline.
+  CHECK(std::chrono::steady_clock::now() - start < 1s);
+  // The first round asks the five gateway targets, each once; ssdp:all only from the second round.
+  REQUIRE(peer.requests().size() >= 5);
+  for (unsigned i = 0; i < 5; ++i) CHECK(st_of(peer.requests()[i]) != "ssdp:all");
+}
+
+TEST_CASE("ssdp discovery: answers that are not gateways, malformed or untrusted are ignored, with the reason") {
+  asio::io_context io;
+  test::udp_peer peer(io, [](const test::bytes&, unsigned) {
+    const std::string junk = "HTTP/1.1 200 OK\r\nST: x\r\n";
+    return std::vector<test::bytes>{answer("urn:schemas-upnp-org:device:MediaRenderer:1", "http://192.168.1.9/d.xml"),
+                                    test::bytes(junk.begin(), junk.end()),
+                                    answer(std::string(ssdp::igd1), "http://10.9.9.9/evil.xml")};
+  });
+  auto o = options_for(peer);
+  o.deadline = 400ms;
+  auto found = test::run(io, ssdp::async_discover(io.get_executor(), o,
+                                                  [](const ssdp::search_response& r, const asio::ip::address&) {
+                                                    return r.location.find("evil") != std::string::npos
+                                                               ? make_error_code(ssdp::errc::bad_value)
+                                                               : std::error_code{};
+                                                  }));
+  REQUIRE(found.has_value());
+  CHECK(found->devices.empty());
+  CHECK(found->ignored == found->answers);
+  CHECK(found->answers >= 3);
+  CHECK(found->last_ignored == ssdp::errc::bad_value);
+}
+
+TEST_CASE("ssdp discovery: a flood neither extends the wait nor the memory") {
+  asio::io_context io;
+  test::udp_peer peer(io, [](const test::bytes&, unsigned) {
+    std::vector<test::bytes> many;
+    for (int i = 0; i < 100; ++i) {
+      many.push_back(answer(std::string(ssdp::igd1), "http://192.168.1." + std::to_string(i % 50 + 1) + "/d.xml"));
+    }
+    return many;
+  });
+  auto o = options_for(peer);
+  o.find_all = true;
+  o.listen_for = 600ms;
+  o.max_answers = 150;
+  o.max_devices = 16;
+  const auto start = std::chrono::steady_clock::now();
+  auto found = test::run(io, ssdp::async_discover(io.get_executor(), o, trust_all));
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(found.has_value());
+  CHECK(found->answers <= 150);
+  CHECK(found->devices.size() == 16);
+  CHECK(took < 800ms);
+}
+
+TEST_CASE("ssdp discovery: silence ends at the deadline with nothing found, not an error") {
+  asio::io_context io;
+  test::udp_peer peer(io, [](const test::bytes&, unsigned) { return std::vector<test::bytes>{}; });
+  auto o = options_for(peer);
+  o.deadline = 300ms;
+  const auto start = std::chrono::steady_clock::now();
+  auto found = test::run(io, ssdp::async_discover(io.get_executor(), o, trust_all));
+  REQUIRE(found.has_value());
+  CHECK(found->devices.empty());
+  CHECK(found->answers == 0);
+  CHECK(std::chrono::steady_clock::now() - start >= 300ms);
+  CHECK(found->sent == 5);  // one round (the next is due at 400 ms): the five targets, to the group only
+}
