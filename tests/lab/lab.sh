@@ -595,11 +595,12 @@ LAB_FAILURES=0
 # script goes on to its next step under set -e.
 # lab_natpunch ARGS...: runs $NATPUNCH in lan like a user would (the lan's default route points at the
 # gateway). Sets OUT (stdout), ERR (stderr) and RC (status); always returns 0 so tests check RC. The
-# outer `timeout` guards against a hang; natpunch's own --timeout should fire first.
+# outer `timeout` (LAB_NP_TIMEOUT seconds, default 20) guards against a hang; natpunch's own --timeout
+# should fire first.
 OUT='' ERR='' RC=0
 lab_natpunch() {
   RC=0
-  OUT=$(lab_lan timeout 20 "$NATPUNCH" "$@" 2>"$LAB_DIR/np.err") || RC=$?
+  OUT=$(lab_lan timeout "${LAB_NP_TIMEOUT:-20}" "$NATPUNCH" "$@" 2>"$LAB_DIR/np.err") || RC=$?
   ERR=$(cat "$LAB_DIR/np.err")
   if [[ $RC -ne 0 ]]; then
     echo "# natpunch $* -> exit $RC" >&2

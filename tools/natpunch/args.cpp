@@ -29,6 +29,10 @@ std::optional<command_kind> parse_command(std::string_view s) {
   if (s == "help") return command_kind::help;
   if (s == "peer") return command_kind::peer;
   if (s == "announce") return command_kind::announce;
+  if (s == "discover") return command_kind::discover;
+  if (s == "status") return command_kind::status;
+  if (s == "list") return command_kind::list;
+  if (s == "delete-range") return command_kind::delete_range;
   return std::nullopt;
 }
 
@@ -169,6 +173,11 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
     } else if (name == "--gateway") {
       if (!value(v) || v.empty()) return usage_error{"--gateway needs an address, e.g. --gateway 192.168.1.1", topic};
       inv.options.gateway = v;
+    } else if (name == "--igd") {
+      if (!value(v) || v.empty()) {
+        return usage_error{"--igd needs the gateway's description URL, e.g. --igd http://192.168.1.1:5000/rootDesc.xml", topic};
+      }
+      inv.options.igd = v;
     } else if (name == "--timeout") {
       if (!value(v)) return usage_error{"--timeout needs a number of seconds", topic};
       const auto t = parse_number<std::uint32_t>(v, 1, 3600);
@@ -231,8 +240,32 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
   switch (*kind) {
     case command_kind::external_ip:
     case command_kind::announce:
+    case command_kind::discover:
+    case command_kind::status:
+    case command_kind::list:
       if (!positional.empty()) return usage_error{topic + " takes no argument", topic};
       break;
+    case command_kind::delete_range: {
+      // FIRST-LAST/tcp|udp: external ports, as DeletePortMappingRange takes them.
+      const std::string text = positional.size() == 1 ? positional.front() : "";
+      const auto dash = text.find('-');
+      const auto slash = text.rfind('/');
+      std::optional<std::uint16_t> first, last;
+      std::optional<core::ip_protocol> protocol;
+      if (dash != std::string::npos && slash != std::string::npos && dash < slash) {
+        first = parse_number<std::uint16_t>(std::string_view(text).substr(0, dash), 1, 65535);
+        last = parse_number<std::uint16_t>(std::string_view(text).substr(dash + 1, slash - dash - 1), 1, 65535);
+        protocol = core::parse_ip_protocol(std::string_view(text).substr(slash + 1));
+      }
+      if (!first || !last || !protocol || *first > *last) {
+        return usage_error{"delete-range needs FIRST-LAST/tcp|udp, external ports from 1 to 65535 with FIRST <= LAST "
+                           "(e.g. 8000-8099/tcp)",
+                           topic};
+      }
+      inv.cmd.range = {*first, *last};
+      inv.cmd.ports.protocol = *protocol;
+      break;
+    }
     case command_kind::peer: {
       if (positional.size() != 2) return usage_error{"peer needs INTERNAL[:EXTERNAL]/tcp|udp and REMOTE_ADDR:PORT", topic};
       const auto spec = parse_port_spec(positional[0]);

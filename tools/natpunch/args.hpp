@@ -21,6 +21,7 @@ struct global_options {
   protocol_choice protocol = protocol_choice::automatic;
   std::optional<std::string> gateway;  // ADDR or ADDR:PORT; default: the default route's gateway
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  std::optional<std::string> igd;      // --igd URL: the UPnP description URL, skipping discovery (upnpc -u)
   bool json = false;
   int verbosity = 0;
 };
@@ -32,7 +33,7 @@ struct port_spec {
   core::ip_protocol protocol = core::ip_protocol::tcp;
 };
 
-enum class command_kind { help, external_ip, add, remove, peer, announce };
+enum class command_kind { help, external_ip, add, remove, peer, announce, discover, status, list, delete_range };
 
 // --filter ADDR[/LEN][:PORT] (PCP FILTER, RFC 6887 §13.3): only this remote prefix and port may use
 // the mapping. LEN is within the address's own family (0..32 or 0..128); PORT 0 means any.
@@ -55,6 +56,7 @@ struct command {
   std::vector<filter_spec> filters;               // add/peer --filter (PCP)
   std::optional<asio::ip::address> third_party;   // add/peer --third-party IP (PCP §13.1)
   std::optional<std::pair<asio::ip::address, std::uint16_t>> remote;  // peer: REMOTE_ADDR:PORT
+  std::pair<std::uint16_t, std::uint16_t> range{0, 0};  // delete-range FIRST-LAST/tcp|udp (external ports)
 };
 
 struct invocation {

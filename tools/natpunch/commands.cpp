@@ -13,6 +13,7 @@
 #include "natpunch/natpmp/client.hpp"
 #include "natpunch/pcp/client.hpp"
 #include "output.hpp"
+#include "upnp.hpp"
 
 namespace natpunch::cli {
 namespace {
@@ -69,6 +70,7 @@ mapper_target target_for(const invocation& inv, const gateway_target& gw) {
   t.port = gw.port;
   t.transport = inv.cmd.ports.protocol;
   t.internal_port = inv.cmd.ports.internal_port;
+  t.external_port = inv.cmd.ports.external_port;
   t.deadline = inv.options.timeout;
   if (gw.address.is_v6() && !gw.address.to_v6().is_link_local()) {
     // The gateway's ANNOUNCEs to ff02::1 come from its link-local address: the IPv6 default route's
@@ -83,6 +85,12 @@ mapper_target target_for(const invocation& inv, const gateway_target& gw) {
   t.third_party = inv.cmd.third_party;
   t.remote = inv.cmd.remote;
   return t;
+}
+
+// The gateway a mapper spoke to, for messages: its address once known.
+std::string where(const mapper& m) {
+  const auto a = m.gateway();
+  return a.is_unspecified() ? std::string("the gateway") : a.to_string();
 }
 
 std::string spec_of(const port_spec& ports) {
@@ -115,8 +123,9 @@ void print_mapping(const invocation& inv, const mapping_view& v) {
     return;
   }
   std::cout << "mapped " << core::to_string(v.transport) << " " << endpoint_text(v.external_ip, v.external_port)
-            << " -> " << endpoint_text(v.internal_ip, v.internal_port) << " for " << v.lifetime << " s (" << v.protocol
-            << ", gateway " << v.gateway.to_string() << ")" << std::endl;
+            << " -> " << endpoint_text(v.internal_ip, v.internal_port)
+            << (v.lifetime == 0 ? std::string(" permanently") : " for " + std::to_string(v.lifetime) + " s") << " ("
+            << v.protocol << ", gateway " << v.gateway.to_string() << ")" << std::endl;
   const std::uint16_t suggested = cmd.ports.external_port.value_or(cmd.ports.internal_port);
   if (v.external_port != suggested) {
     std::cout << "note: the gateway chose external port " << v.external_port << " instead of " << suggested << std::endl;
@@ -148,9 +157,16 @@ asio::awaitable<int> run_add(const invocation& inv, const gateway_target& gw, as
     std::cerr << "natpunch: " << pcp_only << " is PCP's (RFC 6887); NAT-PMP has no equivalent\n";
     co_return exit_usage;
   }
+  const bool upnp = inv.options.protocol == protocol_choice::upnp;
+  // --prefer-failure has a UPnP meaning (take no other external port); the others have none.
+  if (upnp && !pcp_only.empty() && pcp_only != "--prefer-failure") {
+    std::cerr << "natpunch: " << pcp_only << " is PCP's (RFC 6887); UPnP IGD has no equivalent\n";
+    co_return exit_usage;
+  }
   // auto: PCP first (it carries more: nonces, options, IPv6); NAT-PMP if the gateway says it speaks only that.
-  std::unique_ptr<mapper> m = inv.options.protocol == protocol_choice::natpmp ? make_natpmp_mapper(ex, target)
-                                                                              : make_pcp_mapper(ex, target);
+  std::unique_ptr<mapper> m = upnp ? make_upnp_mapper(ex, target, upnp_target_for(inv), cmd.description)
+                             : inv.options.protocol == protocol_choice::natpmp ? make_natpmp_mapper(ex, target)
+                                                                               : make_pcp_mapper(ex, target);
   const std::uint16_t suggested = cmd.ports.external_port.value_or(cmd.ports.internal_port);
   const auto started = std::chrono::steady_clock::now();
   auto mapped = co_await m->async_map(suggested, cmd.lifetime);
@@ -175,8 +191,8 @@ asio::awaitable<int> run_add(const invocation& inv, const gateway_target& gw, as
   }
   if (mapped.error() == core::transport_errc::cancelled) co_return co_await undo_interrupted_add(*m, inv);
   if (!mapped) {
-    print_error(inv.options.json, "add " + spec_of(cmd.ports) + " on " + gw.address.to_string() + " (" + m->name() + ")",
-                mapped.error());
+    print_error(inv.options.json, "add " + spec_of(cmd.ports) + " on " + where(*m) + " (" + m->name() + ")",
+                mapped.error(), m->gateway_text());
     co_return exit_status_for(mapped.error());
   }
   print_mapping(inv, *mapped);
@@ -189,27 +205,33 @@ asio::awaitable<int> run_delete(const invocation& inv, const gateway_target& gw,
   // PCP names a mapping by its nonce, NAT-PMP by its internal port: neither can stand in for the other
   // (a NAT-PMP delete cannot name a PCP mapping, and might remove another host's). So auto needs to be
   // told which: --nonce means PCP, otherwise the user says --protocol natpmp.
+  const bool upnp = inv.options.protocol == protocol_choice::upnp;
+  if (upnp && cmd.nonce) {
+    std::cerr << "natpunch: --nonce is for PCP; UPnP deletes by external port\n";
+    co_return exit_usage;
+  }
   if (inv.options.protocol == protocol_choice::automatic && !cmd.nonce) {
     std::cerr << "natpunch: which mapping? A PCP mapping (what add makes by default) is deleted by its nonce:\n"
                  "  natpunch delete " << spec_of(cmd.ports) << " --nonce HEX     (HEX as printed by add)\n"
                  "a NAT-PMP mapping by its port:  natpunch --protocol natpmp delete " << spec_of(cmd.ports) << "\n";
     co_return exit_usage;
   }
-  const bool use_pcp = inv.options.protocol != protocol_choice::natpmp;
+  const bool use_pcp = inv.options.protocol != protocol_choice::natpmp && !upnp;
   if (use_pcp && !cmd.nonce) {
     std::cerr << "natpunch: a PCP mapping is deleted by its nonce: add --nonce HEX (printed by add)\n";
     co_return exit_usage;
   }
-  if (!use_pcp && cmd.nonce) {
+  if (!use_pcp && !upnp && cmd.nonce) {
     std::cerr << "natpunch: --nonce is for PCP; NAT-PMP deletes by internal port alone\n";
     co_return exit_usage;
   }
   const mapper_target target = target_for(inv, gw);
-  auto m = use_pcp ? make_pcp_mapper(ex, target) : make_natpmp_mapper(ex, target);
+  auto m = upnp ? make_upnp_mapper(ex, target, upnp_target_for(inv), cmd.description)
+         : use_pcp ? make_pcp_mapper(ex, target) : make_natpmp_mapper(ex, target);
   auto removed = co_await m->async_unmap();
   if (!removed) {
-    print_error(inv.options.json, "delete " + spec_of(cmd.ports) + " on " + gw.address.to_string() + " (" + m->name() + ")",
-                removed.error());
+    print_error(inv.options.json, "delete " + spec_of(cmd.ports) + " on " + where(*m) + " (" + m->name() + ")",
+                removed.error(), m->gateway_text());
     co_return exit_status_for(removed.error());
   }
   if (inv.options.json) {
@@ -218,12 +240,16 @@ asio::awaitable<int> run_delete(const invocation& inv, const gateway_target& gw,
                      .add("deleted", true)
                      .add("internal_port", std::int64_t{cmd.ports.internal_port})
                      .add("transport", core::to_string(cmd.ports.protocol))
-                     .add("gateway", gw.address.to_string())
+                     .add("gateway", where(*m))
                      .str()
+              << std::endl;
+  } else if (upnp) {
+    std::cout << "deleted " << core::to_string(cmd.ports.protocol) << " mapping of external port "
+              << cmd.ports.external_port.value_or(cmd.ports.internal_port) << " (upnp, gateway " << where(*m) << ")"
               << std::endl;
   } else {
     std::cout << "deleted " << core::to_string(cmd.ports.protocol) << " mapping of port " << cmd.ports.internal_port
-              << " (" << m->name() << ", gateway " << gw.address.to_string() << ")" << std::endl;
+              << " (" << m->name() << ", gateway " << where(*m) << ")" << std::endl;
   }
   co_return exit_ok;
 }
@@ -249,6 +275,26 @@ asio::awaitable<int> run_announce(const invocation& inv, const gateway_target& g
               << std::endl;
   } else {
     std::cout << "gateway " << gw.address.to_string() << " speaks PCP (epoch " << info->epoch << " s)" << std::endl;
+  }
+  co_return exit_ok;
+}
+
+asio::awaitable<int> run_upnp_external_ip(const invocation& inv, asio::any_io_executor ex) {
+  auto m = make_upnp_mapper(ex, mapper_target{}, upnp_target_for(inv), inv.cmd.description);
+  auto ext = co_await m->async_external_address();
+  if (!ext) {
+    print_error(inv.options.json, "external address from " + where(*m) + " (upnp)", ext.error(), m->gateway_text());
+    co_return exit_status_for(ext.error());
+  }
+  if (inv.options.json) {
+    std::cout << json_object()
+                     .add("protocol", "upnp")
+                     .add("external_ip", ext->to_string())
+                     .add("gateway", where(*m))
+                     .str()
+              << std::endl;
+  } else {
+    std::cout << ext->to_string() << std::endl;
   }
   co_return exit_ok;
 }
@@ -299,9 +345,11 @@ json_object mapping_json(const mapping_view& v, std::string_view event) {
       .add("internal_port", std::int64_t{v.internal_port})
       .add("transport", core::to_string(v.transport))
       .add("lifetime", std::int64_t{v.lifetime})
-      .add("gateway", v.gateway.to_string())
-      .add("epoch", std::int64_t{v.epoch});
+      .add("gateway", v.gateway.to_string());
+  if (v.protocol != "upnp") out.add("epoch", std::int64_t{v.epoch});  // NAT-PMP and PCP carry one
   if (v.nonce) out.add("nonce", *v.nonce);
+  if (v.description) out.add("description", *v.description);
+  if (v.igd) out.add("igd", *v.igd);
   // Milliseconds spent waiting on the gateway, to 0.01 ms: what the gateway cost, apart from natpunch.
   const auto hundredths = v.gateway_time.count() / 10;
   out.add_raw("rtt_ms", std::to_string(hundredths / 100) + "." + (hundredths % 100 < 10 ? "0" : "") +
@@ -313,9 +361,42 @@ asio::awaitable<int> run_command(const invocation& inv) {
   // Ctrl-C is reported by every exchange as transport_errc::cancelled; it must never throw instead.
   co_await asio::this_coro::throw_if_cancelled(false);
   const auto& options = inv.options;
-  if (options.protocol == protocol_choice::upnp) {
-    std::cerr << "natpunch: UPnP IGD is not implemented yet: use --protocol pcp, natpmp or auto\n";
+  auto ex = co_await asio::this_coro::executor;
+  const auto kind = inv.cmd.kind;
+  const bool upnp_only = kind == command_kind::discover || kind == command_kind::status ||
+                         kind == command_kind::list || kind == command_kind::delete_range;
+  if (options.igd && options.protocol != protocol_choice::upnp && options.protocol != protocol_choice::automatic) {
+    std::cerr << "natpunch: --igd names a UPnP gateway; it does not go with --protocol natpmp or pcp\n";
     co_return exit_usage;
+  }
+  if (options.protocol == protocol_choice::upnp || options.igd || upnp_only) {
+    if (kind == command_kind::peer || kind == command_kind::announce) {
+      std::cerr << "natpunch: " << inv.cmd.help_topic << " is PCP's; UPnP IGD has no equivalent\n";
+      co_return exit_usage;
+    }
+    if (options.gateway && !upnp_target_for(inv).gateway) {
+      std::cerr << "natpunch: with UPnP, --gateway is the gateway's IPv4 address (no port): '" << *options.gateway
+                << "' is not\n";
+      co_return exit_usage;
+    }
+    if (options.igd) {
+      // The user's own URL: only its form is judged (http, an IP literal that is no loopback,
+      // link-local or multicast address); a host name is never resolved.
+      if (auto checked = soap::check_location(*options.igd, std::nullopt, std::nullopt); !checked) {
+        std::cerr << "natpunch: --igd must be the gateway's description URL as http://IP:PORT/PATH, not '"
+                  << *options.igd << "': " << core::describe(checked.error()) << "\n";
+        co_return exit_usage;
+      }
+    }
+    invocation upnp_inv = inv;
+    upnp_inv.options.protocol = protocol_choice::upnp;
+    const gateway_target none{};
+    switch (kind) {
+      case command_kind::add: co_return co_await run_add(upnp_inv, none, ex);
+      case command_kind::remove: co_return co_await run_delete(upnp_inv, none, ex);
+      case command_kind::external_ip: co_return co_await run_upnp_external_ip(upnp_inv, ex);
+      default: co_return co_await run_upnp_command(upnp_inv, ex);
+    }
   }
   auto gw = resolve_gateway(options);
   if (auto* message = std::get_if<std::string>(&gw)) {
@@ -333,7 +414,6 @@ asio::awaitable<int> run_command(const invocation& inv) {
     std::cerr << "natpunch: NAT-PMP (and so external-ip) is IPv4 only; an IPv6 gateway speaks PCP (--protocol pcp)\n";
     co_return exit_usage;
   }
-  auto ex = co_await asio::this_coro::executor;
   switch (inv.cmd.kind) {
     case command_kind::add:
     case command_kind::peer: co_return co_await run_add(inv, target, ex);
@@ -345,6 +425,10 @@ asio::awaitable<int> run_command(const invocation& inv) {
       co_return co_await run_announce(inv, target, ex);
     case command_kind::remove: co_return co_await run_delete(inv, target, ex);
     case command_kind::external_ip: co_return co_await run_external_ip(inv, target, ex);
+    case command_kind::discover:
+    case command_kind::status:
+    case command_kind::list:
+    case command_kind::delete_range:  // handled above
     case command_kind::help: break;
   }
   co_return exit_usage;

@@ -117,6 +117,9 @@ asio::awaitable<void> cut_lifetime(mapper& m, bool json, std::uint16_t external_
 }
 
 std::chrono::seconds renewal_delay(std::uint32_t lifetime) {
+  // Lifetime 0 is a permanent UPnP mapping (a gateway answering 725 OnlyPermanentLeasesSupported): it
+  // needs no renewal, but adding it again every ten minutes puts it back after a reboot lost it.
+  if (lifetime == 0) return 600s;
   return std::max<std::chrono::seconds>(std::chrono::seconds(lifetime / 2), 1s);
 }
 

@@ -37,6 +37,8 @@ struct mapping_view {
   std::optional<std::string> nonce;  // PCP: the mapping's nonce in hex (needed to delete it later)
   // Time spent waiting on the gateway for this mapping (first send to accepted answer, all requests).
   std::chrono::microseconds gateway_time{0};
+  std::optional<std::string> description;  // UPnP: the label the gateway holds
+  std::optional<std::string> igd;          // UPnP: the description URL of the gateway used
 };
 
 // What an unsolicited datagram on the announcement port means for a held mapping.
@@ -64,6 +66,9 @@ class mapper {
   virtual unsolicited observe(core::byte_span datagram, const asio::ip::udp::endpoint& from) = 0;
   // True once since the last call if anything showed that the gateway lost its state.
   virtual bool take_lost_state() = 0;
+  // The gateway's own words about the last refusal, when its protocol carries any (UPnP's
+  // errorDescription); empty otherwise.
+  [[nodiscard]] virtual std::string gateway_text() const { return {}; }
 };
 
 struct mapper_target {
@@ -71,6 +76,7 @@ struct mapper_target {
   std::uint16_t port = 5351;  // NAT-PMP and PCP share it
   core::ip_protocol transport = core::ip_protocol::tcp;
   std::uint16_t internal_port = 0;
+  std::optional<std::uint16_t> external_port;  // as asked (UPnP deletes by external port)
   std::chrono::milliseconds deadline{std::chrono::seconds(10)};
   // An IPv6 gateway's link-local address (the default route's next hop): PCP ANNOUNCEs come from it.
   std::optional<asio::ip::address> link_local_gateway;

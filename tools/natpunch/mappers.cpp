@@ -30,7 +30,7 @@ class natpmp_mapper final : public mapper {
       co_return mapping_view{"natpmp", mapped->protocol, ext->address, mapped->external_port,
                              client_.local_address(), mapped->internal_port, mapped->lifetime, mapped->epoch,
                              target_.gateway, std::nullopt,
-                             std::chrono::duration_cast<std::chrono::microseconds>(map_time + client_.last_exchange().elapsed)};
+                             std::chrono::duration_cast<std::chrono::microseconds>(map_time + client_.last_exchange().elapsed), std::nullopt, std::nullopt};
     }
     co_return core::transport_errc::closed;  // unreachable: the loop returns on its second pass
   }
@@ -121,7 +121,7 @@ class pcp_mapper final : public mapper {
     co_return mapping_view{"pcp", mapped->protocol, mapped->external_address, mapped->external_port,
                            client_.local_address(), mapped->internal_port, mapped->lifetime, mapped->epoch,
                            target_.gateway, to_hex(mapped->mapping_nonce),
-                           std::chrono::duration_cast<std::chrono::microseconds>(client_.last_exchange().elapsed)};
+                           std::chrono::duration_cast<std::chrono::microseconds>(client_.last_exchange().elapsed), std::nullopt, std::nullopt};
   }
 
   asio::awaitable<core::result<void>> async_unmap() override {

@@ -7,6 +7,10 @@
 #include "natpunch/core/route.hpp"
 #include "natpunch/natpmp/error.hpp"
 #include "natpunch/pcp/error.hpp"
+#include "natpunch/soap/error.hpp"
+#include "natpunch/soap/http_error.hpp"
+#include "natpunch/soap/url.hpp"
+#include "natpunch/ssdp/error.hpp"
 
 namespace natpunch::cli {
 
@@ -69,13 +73,25 @@ exit_status exit_status_for(const std::error_code& ec) {
   if (ec == pcp::errc::natpmp_only) return exit_refused;
   if (ec == pcp::errc::downgrade_ignored) return exit_unreachable;  // in effect: no usable answer
   if (ec.category() == pcp::error_category()) return exit_bad_answer;
+  // UPnP: a UPnPError fault is the gateway refusing; a broken answer (HTTP, XML, SOAP, a URL or an
+  // SSDP answer that fails the trust rule) is a bad answer; no IGD found is "no usable answer".
+  if (ec.category() == soap::upnp_error_category() || ec.category() == soap::firewall_error_category()) {
+    return exit_refused;
+  }
+  if (ec == ssdp::errc::no_gateway_found) return exit_unreachable;
+  if (ec.category() == soap::error_category() || ec.category() == soap::http_category() ||
+      ec.category() == soap::url_category() || ec.category() == ssdp::error_category()) {
+    return exit_bad_answer;
+  }
   if (ec == core::transport_errc::message_too_large) return exit_bad_answer;  // an oversize answer is malformed
   if (ec == core::transport_errc::cancelled) return exit_interrupted;
   return exit_unreachable;  // transport, routing and OS errors: no usable answer
 }
 
-void print_error(bool json, std::string_view what, const std::error_code& ec) {
-  std::cerr << "natpunch: error: " << what << ": " << core::describe(ec) << "\n";
+void print_error(bool json, std::string_view what, const std::error_code& ec, std::string_view gateway_text) {
+  std::cerr << "natpunch: error: " << what << ": " << core::describe(ec);
+  if (!gateway_text.empty()) std::cerr << " (the gateway says: \"" << gateway_text << "\")";
+  std::cerr << "\n";
   if (!json) return;
   json_object err;
   err.add("what", what).add("category", ec.category().name()).add("code", std::int64_t{ec.value()});
@@ -85,7 +101,14 @@ void print_error(bool json, std::string_view what, const std::error_code& ec) {
   if (ec.category() == pcp::result_code_category()) {
     if (const char* n = pcp::name(static_cast<pcp::result_code>(ec.value()))) err.add("name", n);
   }
+  if (ec.category() == soap::upnp_error_category()) {
+    if (const char* n = soap::name(static_cast<soap::upnp_error>(ec.value()))) err.add("name", n);
+  }
+  if (ec.category() == soap::firewall_error_category()) {
+    if (const char* n = soap::name(static_cast<soap::firewall_error>(ec.value()))) err.add("name", n);
+  }
   err.add("message", ec.message());
+  if (!gateway_text.empty()) err.add("gateway_text", gateway_text);
   std::cout << json_object().add_raw("error", err.str()).str() << std::endl;
 }
 

@@ -43,6 +43,7 @@ exit_status exit_status_for(const std::error_code& ec);
 
 // Prints an error: "natpunch: error: <what>: <category>: <message>" on stderr, and with --json also
 // {"error":{...}} on stdout so scripts read one stream.
-void print_error(bool json, std::string_view what, const std::error_code& ec);
+// `gateway_text`: the gateway's own words (UPnP errorDescription), printed and kept in the JSON.
+void print_error(bool json, std::string_view what, const std::error_code& ec, std::string_view gateway_text = {});
 
 }  // namespace natpunch::cli

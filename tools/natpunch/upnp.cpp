@@ -1,0 +1,321 @@
+#include "upnp.hpp"
+
+#include <algorithm>
+#include <iostream>
+
+#include <asio/this_coro.hpp>
+
+#include "natpunch/core/error.hpp"
+#include "natpunch/core/log.hpp"
+#include "natpunch/core/netinfo.hpp"
+#include "output.hpp"
+
+namespace natpunch::cli {
+namespace {
+
+namespace log = core::log;
+using std::chrono::milliseconds;
+
+// SSDP answers come within ~60 ms from a LAN gateway (miniupnpd: 51 ms); three seconds covers a slow
+// one and the resends, and keeps "no IGD here" from eating a long --timeout.
+constexpr milliseconds max_discovery{3000};
+
+// The internal client: this host's address towards the gateway.
+core::result<asio::ip::address> local_towards(const asio::ip::address& gw) { return core::local_address_towards(gw); }
+
+}  // namespace
+
+upnp_target upnp_target_for(const invocation& inv) {
+  upnp_target t;
+  t.igd_url = inv.options.igd;
+  t.deadline = inv.options.timeout;
+  if (inv.options.gateway) {
+    std::error_code ec;
+    const auto a = asio::ip::make_address(*inv.options.gateway, ec);
+    if (!ec && a.is_v4()) t.gateway = a.to_v4();
+  } else if (auto found = core::find_default_gateway_v4(); found && found->address.is_v4()) {
+    t.gateway = found->address.to_v4();
+  }
+  return t;
+}
+
+asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client, const upnp_target& target) {
+  upnp_session session;
+  if (target.igd_url) {
+    auto location = soap::check_location(*target.igd_url, std::nullopt, std::nullopt);
+    if (!location) co_return location.error();
+    auto gw = co_await client.async_describe(*location);
+    if (!gw) co_return gw.error();
+    session.gw = std::move(*gw);
+  } else {
+    ssdp::discovery_options o;
+    const std::optional<asio::ip::address> gateway =
+        target.gateway ? std::optional<asio::ip::address>(*target.gateway) : std::nullopt;
+    o.gateway = target.gateway;
+    if (target.gateway) {
+      if (auto local = local_towards(*target.gateway); local && local->is_v4()) o.interface_address = local->to_v4();
+    }
+    o.deadline = std::min(target.deadline, max_discovery);
+    auto found = co_await ssdp::async_discover(
+        co_await asio::this_coro::executor, o,
+        [gateway](const ssdp::search_response& r, const asio::ip::address& responder) -> std::error_code {
+          auto checked = soap::check_location(r.location, responder, gateway);
+          return checked ? std::error_code{} : checked.error();
+        });
+    if (!found) co_return found.error();
+    log::info("SSDP: ", found->devices.size(), " IGD(s) in ", found->elapsed.count(), " ms (", found->sent,
+              " searches sent, ", found->answers, " answers)");
+    auto devices = std::move(found->devices);
+    // The default gateway's first; then in order of answer (stable).
+    std::stable_sort(devices.begin(), devices.end(), [&](const ssdp::found_device& a, const ssdp::found_device& b) {
+      return gateway && a.responder == *gateway && b.responder != *gateway;
+    });
+    std::error_code last = found->last_ignored ? found->last_ignored : make_error_code(ssdp::errc::no_gateway_found);
+    bool described = false;
+    for (auto& d : devices) {
+      auto location = soap::parse_url(d.response.location);
+      if (!location) {
+        last = location.error();
+        continue;
+      }
+      auto gw = co_await client.async_describe(*location);
+      if (!gw) {
+        log::info("passing over ", d.response.location, ": ", core::describe(gw.error()));
+        last = gw.error();
+        continue;
+      }
+      session.gw = std::move(*gw);
+      session.found = std::move(d);
+      described = true;
+      break;
+    }
+    if (!described) {
+      if (last == core::transport_errc::cancelled) co_return last;
+      log::info("no usable IGD: ", core::describe(last));
+      co_return devices.empty() ? make_error_code(ssdp::errc::no_gateway_found) : last;
+    }
+  }
+  auto local = local_towards(session.gw.address);
+  if (!local) co_return local.error();
+  session.local = *local;
+  log::info("IGD ", soap::to_string(session.gw.location), ": ", session.gw.services.connection.type, " at ",
+            soap::to_string(session.gw.connection_control));
+  co_return session;
+}
+
+namespace {
+
+std::string ms_text(milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+json_object mapping_entry_json(const soap::port_mapping& m) {
+  json_object o;
+  o.add("protocol", "upnp")
+      .add("external_port", std::int64_t{m.external_port})
+      .add("internal_ip", m.internal_client)
+      .add("internal_port", std::int64_t{m.internal_port})
+      .add("transport", core::to_string(m.protocol))
+      .add("description", m.description)
+      .add("lifetime", std::int64_t{m.lease_duration})
+      .add("enabled", m.enabled)
+      .add("remote_host", m.remote_host);
+  return o;
+}
+
+int fail(const invocation& inv, std::string_view what, const std::error_code& ec, const soap::client& c) {
+  print_error(inv.options.json, what, ec, c.last_fault() ? std::string_view(c.last_fault()->description) : "");
+  return exit_status_for(ec);
+}
+
+asio::awaitable<int> run_list(const invocation& inv, soap::client& c, const upnp_session& s) {
+  auto all = co_await c.async_list(s.gw);
+  if (!all) co_return fail(inv, "list on " + s.gw.address.to_string(), all.error(), c);
+  if (inv.options.json) {
+    for (const auto& m : *all) std::cout << mapping_entry_json(m).str() << "\n";
+    std::cout.flush();
+    co_return exit_ok;
+  }
+  std::cout << all->size() << " mapping(s) on " << s.gw.address.to_string() << " (IGD:" << s.gw.services.igd_version
+            << ", " << soap::to_string(s.gw.location) << ")\n";
+  for (const auto& m : *all) {
+    std::cout << "  " << core::to_string(m.protocol) << " " << m.external_port << " -> " << m.internal_client << ":"
+              << m.internal_port << "  "
+              << (m.lease_duration == 0 ? std::string("permanent") : std::to_string(m.lease_duration) + " s") << "  '"
+              << m.description << "'" << (m.enabled ? "" : "  (disabled)")
+              << (m.remote_host.empty() ? "" : "  from " + m.remote_host) << "\n";
+  }
+  std::cout.flush();
+  co_return exit_ok;
+}
+
+asio::awaitable<int> run_status(const invocation& inv, soap::client& c, const upnp_session& s) {
+  auto status = co_await c.async_status(s.gw);
+  if (!status) co_return fail(inv, "status of " + s.gw.address.to_string(), status.error(), c);
+  auto external = co_await c.async_external_ip(s.gw);
+  if (!external) co_return fail(inv, "external address from " + s.gw.address.to_string(), external.error(), c);
+  auto type = co_await c.async_connection_type(s.gw);
+  // WANCommonInterfaceConfig is optional: its absence or failure is reported, not fatal.
+  std::optional<soap::link_properties> link;
+  if (s.gw.common_interface_control) {
+    auto l = co_await c.async_link_properties(s.gw);
+    if (l) link = *l;
+  }
+  const auto& d = s.gw.desc.root;
+  if (inv.options.json) {
+    json_object o;
+    o.add("protocol", "upnp")
+        .add("gateway", s.gw.address.to_string())
+        .add("igd", soap::to_string(s.gw.location))
+        .add("igd_version", std::int64_t{s.gw.services.igd_version})
+        .add("service", s.gw.services.connection.type)
+        .add("friendly_name", d.friendly_name)
+        .add("manufacturer", d.manufacturer)
+        .add("model", d.model_name)
+        .add("connection_status", status->connection_status)
+        .add("connected", status->connected())
+        .add("uptime", std::int64_t{status->uptime})
+        .add("last_connection_error", status->last_connection_error)
+        .add("external_ip", external->to_string());
+    if (type) o.add("connection_type", type->type);
+    if (link) {
+      o.add("access_type", link->access_type)
+          .add("upstream_bps", std::int64_t{link->upstream_bps})
+          .add("downstream_bps", std::int64_t{link->downstream_bps})
+          .add("physical_link_status", link->physical_link_status);
+    }
+    std::cout << o.str() << std::endl;
+    co_return exit_ok;
+  }
+  std::cout << "gateway " << s.gw.address.to_string() << ": " << d.friendly_name << " (" << d.manufacturer << " "
+            << d.model_name << "), IGD:" << s.gw.services.igd_version << "\n"
+            << "  description     " << soap::to_string(s.gw.location) << "\n"
+            << "  connection      " << s.gw.services.connection.type << (type ? ", " + type->type : "") << "\n"
+            << "  status          " << status->connection_status << ", up " << status->uptime << " s, last error "
+            << status->last_connection_error << "\n"
+            << "  external ip     " << external->to_string() << "\n";
+  if (link) {
+    std::cout << "  link            " << link->access_type << " " << link->physical_link_status << ", up "
+              << link->upstream_bps << " bit/s, down " << link->downstream_bps << " bit/s\n";
+  }
+  std::cout.flush();
+  co_return exit_ok;
+}
+
+asio::awaitable<int> run_delete_range(const invocation& inv, soap::client& c, const upnp_session& s) {
+  const auto [first, last] = inv.cmd.range;
+  const auto protocol = inv.cmd.ports.protocol;
+  auto deleted = co_await c.async_delete_range(s.gw, first, last, protocol);
+  const std::string spec = std::to_string(first) + "-" + std::to_string(last) + "/" + std::string(core::to_string(protocol));
+  if (!deleted) co_return fail(inv, "delete-range " + spec + " on " + s.gw.address.to_string(), deleted.error(), c);
+  if (inv.options.json) {
+    json_object o;
+    o.add("protocol", "upnp").add("deleted_range", spec).add("gateway", s.gw.address.to_string());
+    if (*deleted) o.add("deleted", std::int64_t{**deleted});
+    std::cout << o.str() << std::endl;
+  } else {
+    std::cout << "deleted " << spec << (*deleted ? " (" + std::to_string(**deleted) + " mappings)" : "")
+              << " on " << s.gw.address.to_string() << std::endl;
+  }
+  co_return exit_ok;
+}
+
+// discover: every IGD that answers within the listening window, and whether the default gateway speaks
+// NAT-PMP or PCP (those answers are printed by the caller's other commands; here only UPnP).
+asio::awaitable<int> run_discover(const invocation& inv, soap::client& c, const upnp_target& target) {
+  ssdp::discovery_options o;
+  o.gateway = target.gateway;
+  if (target.gateway) {
+    if (auto local = local_towards(*target.gateway); local && local->is_v4()) o.interface_address = local->to_v4();
+  }
+  o.find_all = true;
+  o.deadline = std::min(target.deadline, max_discovery);
+  o.listen_for = std::min(o.deadline, milliseconds(1500));
+  const std::optional<asio::ip::address> gateway =
+      target.gateway ? std::optional<asio::ip::address>(*target.gateway) : std::nullopt;
+  auto found = co_await ssdp::async_discover(
+      co_await asio::this_coro::executor, o,
+      [gateway](const ssdp::search_response& r, const asio::ip::address& responder) -> std::error_code {
+        auto checked = soap::check_location(r.location, responder, gateway);
+        return checked ? std::error_code{} : checked.error();
+      });
+  if (!found) co_return fail(inv, "SSDP discovery", found.error(), c);
+  unsigned usable = 0;
+  for (const auto& d : found->devices) {
+    auto location = soap::parse_url(d.response.location);
+    // Not `co_await (cond ? a : b)`: GCC 12 destroys such a conditional's coroutine temporary twice.
+    core::result<soap::gateway> gw = soap::errc::untrusted_location;
+    if (location) {
+      gw = co_await c.async_describe(*location);
+    } else {
+      gw = location.error();
+    }
+    const bool is_default = gateway && d.responder == *gateway;
+    if (inv.options.json) {
+      json_object j;
+      j.add("protocol", "upnp")
+          .add("responder", d.responder.to_string())
+          .add("default_gateway", is_default)
+          .add("location", d.response.location)
+          .add("server", d.response.server)
+          .add("usn", d.response.usn)
+          .add("answered_ms", std::int64_t{d.after.count()});
+      if (gw) {
+        j.add("igd_version", std::int64_t{gw->services.igd_version})
+            .add("service", gw->services.connection.type)
+            .add("friendly_name", gw->desc.root.friendly_name)
+            .add("manufacturer", gw->desc.root.manufacturer)
+            .add("model", gw->desc.root.model_name)
+            .add("ipv6_firewall", gw->ipv6_firewall_control.has_value());
+      } else {
+        j.add("error", core::describe(gw.error()));
+      }
+      std::cout << j.str() << std::endl;
+    } else {
+      std::cout << "UPnP IGD at " << d.responder.to_string() << (is_default ? " (default gateway)" : "") << ", answered in "
+                << ms_text(d.after) << "\n  " << d.response.location << "\n  " << d.response.server << "\n";
+      if (gw) {
+        std::cout << "  " << gw->desc.root.friendly_name << " - IGD:" << gw->services.igd_version << ", "
+                  << gw->services.connection.type << (gw->ipv6_firewall_control ? ", IPv6 pinholes" : "") << "\n";
+      } else {
+        std::cout << "  description unusable: " << core::describe(gw.error()) << "\n";
+      }
+    }
+    if (gw) ++usable;
+  }
+  if (!inv.options.json) {
+    std::cout << found->devices.size() << " device(s) found in " << ms_text(found->elapsed) << " (" << found->answers
+              << " SSDP answers, " << found->ignored << " ignored";
+    if (found->ignored && found->last_ignored) std::cout << ": last " << core::describe(found->last_ignored);
+    std::cout << ")" << std::endl;
+  }
+  if (usable == 0) {
+    if (found->devices.empty()) {
+      print_error(inv.options.json, "SSDP discovery",
+                  found->last_ignored ? found->last_ignored : make_error_code(ssdp::errc::no_gateway_found));
+    }
+    co_return exit_unreachable;
+  }
+  co_return exit_ok;
+}
+
+}  // namespace
+
+asio::awaitable<int> run_upnp_command(const invocation& inv, asio::any_io_executor ex) {
+  soap::client_options co;
+  co.deadline = inv.options.timeout;
+  soap::client c(ex, co);
+  // --timeout bounds the whole command, however many calls a list or a range delete takes.
+  c.set_overall_deadline(std::chrono::steady_clock::now() + inv.options.timeout);
+  const upnp_target target = upnp_target_for(inv);
+  if (inv.cmd.kind == command_kind::discover) co_return co_await run_discover(inv, c, target);
+  auto session = co_await async_find_igd(c, target);
+  if (!session) co_return fail(inv, "finding a UPnP IGD", session.error(), c);
+  switch (inv.cmd.kind) {
+    case command_kind::list: co_return co_await run_list(inv, c, *session);
+    case command_kind::status: co_return co_await run_status(inv, c, *session);
+    case command_kind::delete_range: co_return co_await run_delete_range(inv, c, *session);
+    default: break;
+  }
+  co_return exit_usage;
+}
+
+}  // namespace natpunch::cli

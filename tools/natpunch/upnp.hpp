@@ -1,0 +1,50 @@
+// UPnP IGD for the CLI: finding the gateway's description (--igd URL, or SSDP discovery with the trust
+// rule), and the commands only UPnP has (discover, status, list, delete-range).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include "args.hpp"
+#include "mapper.hpp"
+#include "natpunch/core/result.hpp"
+#include "natpunch/soap/client.hpp"
+#include "natpunch/ssdp/discovery.hpp"
+
+namespace natpunch::cli {
+
+// Where to look for an IGD and how long: from the command line.
+struct upnp_target {
+  std::optional<std::string> igd_url;           // --igd
+  std::optional<asio::ip::address_v4> gateway;  // --gateway, else the default route's (unicast search, trust)
+  std::chrono::milliseconds deadline{std::chrono::seconds(10)};
+};
+
+upnp_target upnp_target_for(const invocation& inv);
+
+// A gateway found, described and ready for actions, with the local address that faces it.
+struct upnp_session {
+  soap::gateway gw;
+  asio::ip::address local;  // this host's address towards the gateway (the internal client)
+  std::optional<ssdp::found_device> found;  // how discovery found it (none with --igd)
+};
+
+// --igd URL: checked by the trust rule's form part, then described. Else: SSDP discovery (at most
+// 3 s of the deadline), then each device's description in order (the default gateway's first) until one
+// is an IGD. Errors: url/soap/http/transport errors, or errc::not_found when nothing usable answered
+// (the last reason a device was passed over is logged).
+asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client, const upnp_target& target);
+
+std::unique_ptr<mapper> make_upnp_mapper(asio::any_io_executor executor, const mapper_target& target,
+                                         const upnp_target& where, std::string description);
+
+// discover, status, list, delete-range (and external-ip, add, delete go through the mapper).
+asio::awaitable<int> run_upnp_command(const invocation& inv, asio::any_io_executor ex);
+
+}  // namespace natpunch::cli
