@@ -161,3 +161,30 @@ TEST_CASE("cli: REMOTE_ADDR:PORT") {
   CHECK(parse_error({"peer", "51413/udp"}).find("peer needs") != std::string::npos);
   CHECK(parse_error({"announce", "x"}) == "announce takes no argument");
 }
+
+TEST_CASE("cli: UPnP commands and --igd") {
+  CHECK(parse_ok({"discover"}).cmd.kind == command_kind::discover);
+  CHECK(parse_ok({"status"}).cmd.kind == command_kind::status);
+  CHECK(parse_ok({"--json", "list"}).cmd.kind == command_kind::list);
+  const auto igd = parse_ok({"--igd", "http://192.168.1.1:5000/rootDesc.xml", "list"});
+  REQUIRE(igd.options.igd.has_value());
+  CHECK(*igd.options.igd == "http://192.168.1.1:5000/rootDesc.xml");
+  CHECK(parse_ok({"--igd=http://10.0.0.1/d.xml", "status"}).options.igd == "http://10.0.0.1/d.xml");
+  const auto range = parse_ok({"delete-range", "8000-8099/udp"});
+  CHECK(range.cmd.kind == command_kind::delete_range);
+  CHECK(range.cmd.range == std::pair<std::uint16_t, std::uint16_t>{8000, 8099});
+  CHECK(range.cmd.ports.protocol == ip_protocol::udp);
+  CHECK(parse_ok({"delete-range", "22-22/tcp"}).cmd.range == std::pair<std::uint16_t, std::uint16_t>{22, 22});
+  for (const char* bad : {"8099-8000/tcp", "0-10/tcp", "1-65536/tcp", "1-10", "1-10/sctp", "10/tcp", "a-b/tcp"}) {
+    CAPTURE(bad);
+    CHECK(parse_error({"delete-range", bad}).find("FIRST-LAST/tcp|udp") != std::string::npos);
+  }
+  CHECK(parse_error({"delete-range"}).find("FIRST-LAST/tcp|udp") != std::string::npos);
+  CHECK(parse_error({"list", "extra"}).find("takes no argument") != std::string::npos);
+  CHECK(parse_error({"--igd", "", "list"}).find("--igd needs") != std::string::npos);
+  CHECK(parse_error({"--igd"}).find("--igd needs") != std::string::npos);
+  for (const char* topic : {"discover", "status", "list", "delete-range"}) {
+    CAPTURE(topic);
+    CHECK(help_text(topic).find(std::string("usage: natpunch [OPTIONS] ") + topic) != std::string::npos);
+  }
+}

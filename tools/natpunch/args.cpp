@@ -367,18 +367,69 @@ example:
   natpunch --json announce       {"protocol":"pcp","gateway":"192.168.1.1","epoch":86017}
 )";
   }
+  if (topic == "discover") {
+    return R"(usage: natpunch [OPTIONS] discover
+
+Searches the LAN for UPnP Internet Gateway Devices (SSDP, to 239.255.255.250:1900 and at the same time
+to the default gateway) for about 1.5 s, and prints each one that answers: where its description is,
+its IGD version and connection service, and whether it offers IPv6 pinholes. Only answers whose
+description URL is an http address of the answering device itself (or the default gateway) are
+followed. Exit 3 when no usable IGD answered.
+
+examples:
+  natpunch discover
+  natpunch --json discover   one line per device: {"protocol":"upnp","responder":"192.168.1.1",
+                             "default_gateway":true,"location":"http://192.168.1.1:5000/rootDesc.xml",...}
+)";
+  }
+  if (topic == "status") {
+    return R"(usage: natpunch [OPTIONS] status
+
+UPnP: the gateway's WAN connection (status, uptime, last error, connection type), its public address,
+and, when it offers WANCommonInterfaceConfig, the link type and rates (as `upnpc -s` shows them).
+
+examples:
+  natpunch status
+  natpunch --igd http://192.168.1.1:5000/rootDesc.xml --json status
+)";
+  }
+  if (topic == "list") {
+    return R"(usage: natpunch [OPTIONS] list
+
+UPnP: every port mapping the gateway holds, whoever made it. IGD:2 gateways are asked in batches
+(GetListOfPortMappings), IGD:1 entry by entry (slow on a large table: raise --timeout).
+
+examples:
+  natpunch list
+  natpunch --json list       one line per mapping: {"protocol":"upnp","external_port":2222,
+                             "internal_ip":"192.168.1.20","internal_port":22,"transport":"tcp",
+                             "description":"ssh","lifetime":3600,"enabled":true,"remote_host":""}
+)";
+  }
+  if (topic == "delete-range") {
+    return R"(usage: natpunch [OPTIONS] delete-range FIRST-LAST/tcp|udp
+
+UPnP: removes every mapping of this host's with an external port from FIRST to LAST
+(DeletePortMappingRange on IGD:2; on IGD:1 the listed mappings in the range, one by one).
+
+examples:
+  natpunch delete-range 8000-8099/tcp
+)";
+  }
   if (topic == "delete") {
     return R"(usage: natpunch [OPTIONS] delete INTERNAL[:EXTERNAL]/tcp|udp [--nonce HEX]
 
 Removes the mapping that forwards to local port INTERNAL. NAT-PMP names a mapping by its internal
 port, so EXTERNAL is accepted for symmetry with `add` and not sent. PCP names it by the random nonce
 chosen when it was made: pass the 24 hex digits that `add` printed (with --nonce, auto means PCP).
+UPnP names it by its external port (EXTERNAL, or INTERNAL when not given) and protocol.
 
   --nonce HEX          PCP: the mapping's nonce, from add's output ("nonce" in --json)
 
 examples:
   natpunch --protocol natpmp delete 22:2222/tcp
   natpunch delete 8333/tcp --nonce 5f0c2a9be41d7730aa61c0de
+  natpunch --protocol upnp delete 22:2222/tcp     (what upnpc -d 2222 TCP does)
 )";
   }
   return R"(natpunch - open a TCP or UDP port on your home gateway and keep it reachable from the internet
@@ -391,12 +442,19 @@ commands:
   delete INTERNAL[:EXTERNAL]/tcp|udp    remove that forwarding
   peer INTERNAL/tcp|udp REMOTE:PORT     PCP: keep an outbound flow's mapping alive
   announce                              PCP: does the gateway speak PCP? (and its epoch)
+  discover                              UPnP: every IGD on the LAN and what it offers
+  status                                UPnP: the WAN connection, uptime, link rates, public address
+  list                                  UPnP: every mapping the gateway holds
+  delete-range FIRST-LAST/tcp|udp       UPnP: remove this host's mappings in a port range
   help [COMMAND]                        this text, or one command's (also: COMMAND --help)
 
 options:
   --protocol auto|natpmp|pcp|upnp   gateway protocol (default auto: PCP, RFC 6887, and NAT-PMP,
                                     RFC 6886, when the gateway answers that it speaks only that;
-                                    external-ip always asks NAT-PMP). UPnP IGD is not built yet.
+                                    external-ip asks NAT-PMP). upnp: UPnP IGD v1/v2, found by SSDP
+                                    (discover, status, list and delete-range always use it)
+  --igd URL                         UPnP: the gateway's description URL (http://IP:PORT/PATH, as
+                                    discover prints it): skips discovery, like upnpc -u
   --gateway ADDR[:PORT]             the gateway (default: the default route's gateway; port 5351);
                                     IPv6 as fd00::1 or [fd00::1]:5351 (PCP only)
   --timeout SEC                     give up after SEC seconds in all (default 10; 1..3600). Requests

@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   if (inv.cmd.kind == cli::command_kind::help) {
     const auto& topic = inv.cmd.help_topic;
     if (!topic.empty() && topic != "external-ip" && topic != "add" && topic != "delete" && topic != "peer" &&
-        topic != "announce" && topic != "help") {
+        topic != "announce" && topic != "discover" && topic != "status" && topic != "list" &&
+        topic != "delete-range" && topic != "help") {
       std::cerr << "natpunch: no help for '" << topic << "': it is not a command\n";
       return cli::exit_usage;
     }
