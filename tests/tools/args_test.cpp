@@ -106,7 +106,7 @@ TEST_CASE("cli: usage errors say what is wrong") {
   }
   SUBCASE("add-only options are refused elsewhere, not ignored") {
     CHECK(parse_error({"delete", "1/tcp", "--keep"}) == "--keep goes with add");
-    CHECK(parse_error({"delete", "1/tcp", "--lifetime", "60"}) == "--lifetime goes with add or peer");
+    CHECK(parse_error({"delete", "1/tcp", "--lifetime", "60"}) == "--lifetime goes with add, peer, pinhole add or pinhole update");
     CHECK(parse_error({"external-ip", "--description", "x"}) == "--description goes with add");
   }
   SUBCASE("the error names the command whose help to read") {
@@ -187,4 +187,29 @@ TEST_CASE("cli: UPnP commands and --igd") {
     CAPTURE(topic);
     CHECK(help_text(topic).find(std::string("usage: natpunch [OPTIONS] ") + topic) != std::string::npos);
   }
+}
+
+TEST_CASE("cli: pinhole actions") {
+  const auto add = parse_ok({"pinhole", "add", "443/tcp"});
+  CHECK(add.cmd.kind == command_kind::pinhole);
+  CHECK(add.cmd.pinhole_action == "add");
+  CHECK(add.cmd.ports.internal_port == 443);
+  CHECK(add.cmd.lifetime == 3600);
+  CHECK(parse_ok({"pinhole", "add", "53/udp", "--lifetime", "86400"}).cmd.lifetime == 86400);
+  const auto update = parse_ok({"pinhole", "update", "7", "--lifetime", "600"});
+  CHECK(update.cmd.pinhole_id == 7);
+  CHECK(update.cmd.lifetime == 600);
+  CHECK(parse_ok({"pinhole", "delete", "0"}).cmd.pinhole_id == 0);
+  CHECK(parse_ok({"pinhole", "check", "65535"}).cmd.pinhole_id == 65535);
+  CHECK(parse_ok({"pinhole", "status"}).cmd.pinhole_action == "status");
+  CHECK(parse_error({"pinhole"}).find("needs an action") != std::string::npos);
+  CHECK(parse_error({"pinhole", "open", "1"}).find("needs an action") != std::string::npos);
+  CHECK(parse_error({"pinhole", "add"}).find("PORT/tcp|udp") != std::string::npos);
+  CHECK(parse_error({"pinhole", "add", "1:2/tcp"}).find("PORT/tcp|udp") != std::string::npos);
+  CHECK(parse_error({"pinhole", "add", "443/tcp", "--lifetime", "86401"}).find("1 to 86400") != std::string::npos);
+  CHECK(parse_error({"pinhole", "update", "7"}).find("needs --lifetime") != std::string::npos);
+  CHECK(parse_error({"pinhole", "delete", "65536"}).find("needs the pinhole's ID") != std::string::npos);
+  CHECK(parse_error({"pinhole", "delete", "1", "--lifetime", "5"}).find("--lifetime goes with") != std::string::npos);
+  CHECK(parse_error({"pinhole", "status", "x"}).find("takes no argument") != std::string::npos);
+  CHECK(help_text("pinhole").find("usage: natpunch [OPTIONS] pinhole add") != std::string::npos);
 }

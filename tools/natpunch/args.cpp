@@ -33,6 +33,7 @@ std::optional<command_kind> parse_command(std::string_view s) {
   if (s == "status") return command_kind::status;
   if (s == "list") return command_kind::list;
   if (s == "delete-range") return command_kind::delete_range;
+  if (s == "pinhole") return command_kind::pinhole;
   return std::nullopt;
 }
 
@@ -226,6 +227,8 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
   // Options that only `add` understands are refused elsewhere rather than silently ignored.
   const bool names_nonce = *kind == command_kind::add || *kind == command_kind::peer || *kind == command_kind::remove;
   if (!names_nonce && inv.cmd.nonce) return usage_error{"--nonce goes with add, peer or delete", topic};
+  const bool pinhole_sets_lifetime =
+      *kind == command_kind::pinhole && !positional.empty() && (positional[0] == "add" || positional[0] == "update");
   const bool maps = *kind == command_kind::add || *kind == command_kind::peer;
   if (*kind != command_kind::add) {
     if (inv.cmd.keep) return usage_error{"--keep goes with add", topic};
@@ -233,7 +236,9 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
   }
   if (!maps) {
     if (inv.cmd.prefer_failure) return usage_error{"--prefer-failure goes with add or peer", topic};
-    if (lifetime_given) return usage_error{"--lifetime goes with add or peer", topic};
+    if (lifetime_given && !pinhole_sets_lifetime) {
+      return usage_error{"--lifetime goes with add, peer, pinhole add or pinhole update", topic};
+    }
     if (!inv.cmd.filters.empty()) return usage_error{"--filter goes with add or peer", topic};
     if (inv.cmd.third_party) return usage_error{"--third-party goes with add or peer", topic};
   }
@@ -245,6 +250,29 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
     case command_kind::list:
       if (!positional.empty()) return usage_error{topic + " takes no argument", topic};
       break;
+    case command_kind::pinhole: {
+      // pinhole add PORT/tcp|udp | update ID | delete ID | check ID | status
+      const std::string action = positional.empty() ? "" : positional[0];
+      inv.cmd.pinhole_action = action;
+      if (action == "status") {
+        if (positional.size() != 1) return usage_error{"pinhole status takes no argument", topic};
+      } else if (action == "add") {
+        const auto spec = positional.size() == 2 ? parse_port_spec(positional[1]) : std::nullopt;
+        if (!spec || spec->external_port) return usage_error{"pinhole add needs PORT/tcp|udp (e.g. 443/tcp)", topic};
+        inv.cmd.ports = *spec;
+        if (!lifetime_given) inv.cmd.lifetime = 3600;
+        if (inv.cmd.lifetime > 86400) return usage_error{"a pinhole's --lifetime is 1 to 86400 s (UPnP's limit)", topic};
+      } else if (action == "update" || action == "delete" || action == "check") {
+        const auto id = positional.size() == 2 ? parse_number<std::uint16_t>(positional[1], 0, 65535) : std::nullopt;
+        if (!id) return usage_error{"pinhole " + action + " needs the pinhole's ID (0-65535, as pinhole add printed)", topic};
+        inv.cmd.pinhole_id = *id;
+        if (action == "update" && !lifetime_given) return usage_error{"pinhole update needs --lifetime SEC", topic};
+        if (inv.cmd.lifetime > 86400) return usage_error{"a pinhole's --lifetime is 1 to 86400 s (UPnP's limit)", topic};
+      } else {
+        return usage_error{"pinhole needs an action: add PORT/tcp|udp, update ID, delete ID, check ID or status", topic};
+      }
+      break;
+    }
     case command_kind::delete_range: {
       // FIRST-LAST/tcp|udp: external ports, as DeletePortMappingRange takes them.
       const std::string text = positional.size() == 1 ? positional.front() : "";
@@ -406,6 +434,24 @@ examples:
                              "description":"ssh","lifetime":3600,"enabled":true,"remote_host":""}
 )";
   }
+  if (topic == "pinhole") {
+    return R"(usage: natpunch [OPTIONS] pinhole add PORT/tcp|udp [--lifetime SEC]
+       natpunch [OPTIONS] pinhole update ID --lifetime SEC
+       natpunch [OPTIONS] pinhole delete ID | check ID | status
+
+UPnP IGD:2 IPv6 firewall control (WANIPv6FirewallControl): open this host's own IPv6 address and PORT
+to inbound connections from anywhere (IPv6 needs no address translation, only a hole in the firewall).
+add prints the pinhole's ID; update renews it, delete closes it, check says whether packets went
+through it, status shows whether the firewall is on and pinholes are allowed. The gateway must be
+reached over IPv6 (it refuses pinholes asked over IPv4): give its description URL with --igd.
+
+  --lifetime SEC   1..86400 s (default 3600); the gateway closes the pinhole after it
+
+examples:
+  natpunch --igd http://[fd00::1]:5000/rootDesc.xml pinhole add 443/tcp --lifetime 7200
+  natpunch --igd http://[fd00::1]:5000/rootDesc.xml --json pinhole check 1
+)";
+  }
   if (topic == "delete-range") {
     return R"(usage: natpunch [OPTIONS] delete-range FIRST-LAST/tcp|udp
 
@@ -446,6 +492,7 @@ commands:
   status                                UPnP: the WAN connection, uptime, link rates, public address
   list                                  UPnP: every mapping the gateway holds
   delete-range FIRST-LAST/tcp|udp       UPnP: remove this host's mappings in a port range
+  pinhole add|update|delete|check|status   UPnP: IPv6 firewall pinholes to this host
   help [COMMAND]                        this text, or one command's (also: COMMAND --help)
 
 options:

@@ -33,7 +33,7 @@ struct port_spec {
   core::ip_protocol protocol = core::ip_protocol::tcp;
 };
 
-enum class command_kind { help, external_ip, add, remove, peer, announce, discover, status, list, delete_range };
+enum class command_kind { help, external_ip, add, remove, peer, announce, discover, status, list, delete_range, pinhole };
 
 // --filter ADDR[/LEN][:PORT] (PCP FILTER, RFC 6887 §13.3): only this remote prefix and port may use
 // the mapping. LEN is within the address's own family (0..32 or 0..128); PORT 0 means any.
@@ -57,6 +57,8 @@ struct command {
   std::optional<asio::ip::address> third_party;   // add/peer --third-party IP (PCP §13.1)
   std::optional<std::pair<asio::ip::address, std::uint16_t>> remote;  // peer: REMOTE_ADDR:PORT
   std::pair<std::uint16_t, std::uint16_t> range{0, 0};  // delete-range FIRST-LAST/tcp|udp (external ports)
+  std::string pinhole_action;      // pinhole add|update|delete|check|status
+  std::uint16_t pinhole_id = 0;    // pinhole update|delete|check ID (the UniqueID add printed)
 };
 
 struct invocation {

@@ -364,7 +364,8 @@ asio::awaitable<int> run_command(const invocation& inv) {
   auto ex = co_await asio::this_coro::executor;
   const auto kind = inv.cmd.kind;
   const bool upnp_only = kind == command_kind::discover || kind == command_kind::status ||
-                         kind == command_kind::list || kind == command_kind::delete_range;
+                         kind == command_kind::list || kind == command_kind::delete_range ||
+                         kind == command_kind::pinhole;
   if (options.igd && options.protocol != protocol_choice::upnp && options.protocol != protocol_choice::automatic) {
     std::cerr << "natpunch: --igd names a UPnP gateway; it does not go with --protocol natpmp or pcp\n";
     co_return exit_usage;
@@ -429,6 +430,7 @@ asio::awaitable<int> run_command(const invocation& inv) {
     case command_kind::status:
     case command_kind::list:
     case command_kind::delete_range:  // handled above
+    case command_kind::pinhole:
     case command_kind::help: break;
   }
   co_return exit_usage;

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     const auto& topic = inv.cmd.help_topic;
     if (!topic.empty() && topic != "external-ip" && topic != "add" && topic != "delete" && topic != "peer" &&
         topic != "announce" && topic != "discover" && topic != "status" && topic != "list" &&
-        topic != "delete-range" && topic != "help") {
+        topic != "delete-range" && topic != "pinhole" && topic != "help") {
       std::cerr << "natpunch: no help for '" << topic << "': it is not a command\n";
       return cli::exit_usage;
     }

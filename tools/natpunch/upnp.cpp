@@ -297,6 +297,81 @@ asio::awaitable<int> run_discover(const invocation& inv, soap::client& c, const 
   co_return exit_ok;
 }
 
+asio::awaitable<int> run_pinhole(const invocation& inv, soap::client& c, const upnp_session& s) {
+  const auto& cmd = inv.cmd;
+  const std::string& action = cmd.pinhole_action;
+  const std::string where = s.gw.address.to_string();
+  if (!s.gw.ipv6_firewall_control) {
+    std::cerr << "natpunch: the gateway at " << where << " has no WANIPv6FirewallControl service (IGD:2 only)\n";
+    co_return exit_refused;
+  }
+  if (!s.gw.address.is_v6() || !s.local.is_v6()) {
+    std::cerr << "natpunch: pinholes are asked over IPv6 (gateways refuse them over IPv4): give the gateway's "
+                 "IPv6 description URL, e.g. --igd http://[fd00::1]:5000/rootDesc.xml\n";
+    co_return exit_usage;
+  }
+  json_object out;
+  out.add("protocol", "upnp").add("gateway", where);
+  std::string text;
+  if (action == "status") {
+    auto r = co_await c.async_call(s.gw, soap::get_firewall_status_call());
+    core::result<soap::firewall_status> st = r ? soap::decode_firewall_status(*r) : core::result<soap::firewall_status>(r.error());
+    if (!st) co_return fail(inv, "pinhole status on " + where, st.error(), c);
+    out.add("firewall_enabled", st->enabled).add("inbound_pinhole_allowed", st->inbound_pinhole_allowed);
+    text = std::string("firewall ") + (st->enabled ? "on" : "off") + ", inbound pinholes " +
+           (st->inbound_pinhole_allowed ? "allowed" : "not allowed") + " (gateway " + where + ")";
+  } else if (action == "add") {
+    soap::pinhole p;
+    p.internal_client = s.local.to_string();
+    p.internal_port = cmd.ports.internal_port;
+    p.protocol = soap::pinhole_protocol(cmd.ports.protocol);
+    p.lease_time = cmd.lifetime;
+    auto r = co_await c.async_call(s.gw, soap::add_pinhole_call(p));
+    core::result<std::uint16_t> id = r ? soap::decode_pinhole_id(*r) : core::result<std::uint16_t>(r.error());
+    if (!id) co_return fail(inv, "pinhole add " + std::to_string(p.internal_port) + " on " + where, id.error(), c);
+    out.add("id", std::int64_t{*id})
+        .add("internal_ip", p.internal_client)
+        .add("internal_port", std::int64_t{p.internal_port})
+        .add("transport", core::to_string(cmd.ports.protocol))
+        .add("lifetime", std::int64_t{p.lease_time});
+    text = "pinhole " + std::to_string(*id) + ": " + std::string(core::to_string(cmd.ports.protocol)) + " [" +
+           p.internal_client + "]:" + std::to_string(p.internal_port) + " open to anyone for " +
+           std::to_string(p.lease_time) + " s (gateway " + where + ")";
+  } else if (action == "update") {
+    auto r = co_await c.async_call(s.gw, soap::update_pinhole_call(cmd.pinhole_id, cmd.lifetime));
+    if (!r) co_return fail(inv, "pinhole update " + std::to_string(cmd.pinhole_id) + " on " + where, r.error(), c);
+    out.add("id", std::int64_t{cmd.pinhole_id}).add("lifetime", std::int64_t{cmd.lifetime});
+    text = "pinhole " + std::to_string(cmd.pinhole_id) + " renewed for " + std::to_string(cmd.lifetime) + " s";
+  } else if (action == "delete") {
+    auto r = co_await c.async_call(s.gw, soap::delete_pinhole_call(cmd.pinhole_id));
+    if (!r) co_return fail(inv, "pinhole delete " + std::to_string(cmd.pinhole_id) + " on " + where, r.error(), c);
+    out.add("id", std::int64_t{cmd.pinhole_id}).add("deleted", true);
+    text = "pinhole " + std::to_string(cmd.pinhole_id) + " deleted";
+  } else {  // check
+    auto packets = co_await c.async_call(s.gw, soap::get_pinhole_packets_call(cmd.pinhole_id));
+    core::result<std::uint32_t> n = packets ? soap::decode_pinhole_packets(*packets) : core::result<std::uint32_t>(packets.error());
+    if (!n) co_return fail(inv, "pinhole check " + std::to_string(cmd.pinhole_id) + " on " + where, n.error(), c);
+    // CheckPinholeWorking is optional and miniupnpd answers 709 NoPacketSent until traffic passed.
+    auto working = co_await c.async_call(s.gw, soap::check_pinhole_working_call(cmd.pinhole_id));
+    std::optional<bool> is_working;
+    if (working) {
+      if (auto w = soap::decode_pinhole_working(*working)) is_working = *w;
+    } else if (working.error() == soap::firewall_error::no_packet_sent) {
+      is_working = false;
+    }
+    out.add("id", std::int64_t{cmd.pinhole_id}).add("packets", std::int64_t{*n});
+    if (is_working) out.add("working", *is_working);
+    text = "pinhole " + std::to_string(cmd.pinhole_id) + ": " + std::to_string(*n) + " packet(s) through it" +
+           (is_working ? (*is_working ? ", working" : ", no traffic seen yet") : "");
+  }
+  if (inv.options.json) {
+    std::cout << out.str() << std::endl;
+  } else {
+    std::cout << text << std::endl;
+  }
+  co_return exit_ok;
+}
+
 }  // namespace
 
 asio::awaitable<int> run_upnp_command(const invocation& inv, asio::any_io_executor ex) {
@@ -313,6 +388,7 @@ asio::awaitable<int> run_upnp_command(const invocation& inv, asio::any_io_execut
     case command_kind::list: co_return co_await run_list(inv, c, *session);
     case command_kind::status: co_return co_await run_status(inv, c, *session);
     case command_kind::delete_range: co_return co_await run_delete_range(inv, c, *session);
+    case command_kind::pinhole: co_return co_await run_pinhole(inv, c, *session);
     default: break;
   }
   co_return exit_usage;

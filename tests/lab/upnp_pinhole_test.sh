@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# natpunch's UPnP IPv6 pinholes (WANIPv6FirewallControl) against miniupnpd in the IPv6 lab:
+# add opens this host's own address and port to inet, update renews, delete closes, check and status
+# answer; the witness is a connection from inet to [LAB_LAN_IP6]:PORT, and the gateway's own rule.
+#
+#   sudo bash tests/lab/upnp_pinhole_test.sh path/to/natpunch
+#
+# Exit 0 = all ok, 77 = skipped (no root, no IPv6 in namespaces), else failed.
+set -euo pipefail
+export LAB_IPV6=1
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab.sh
+source "$HERE/lab.sh"
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 NATPUNCH_BINARY" >&2
+  exit 2
+fi
+NATPUNCH=$(realpath -e "$1" 2>/dev/null || echo "$1")
+lab_require
+if [[ ! -x $NATPUNCH ]]; then
+  echo "not ok - natpunch binary '$NATPUNCH' is missing or not executable (build the 'natpunch' target)"
+  exit 1
+fi
+
+url="http://[$LAB_GW_IP6]:$LAB_HTTP_PORT/rootDesc.xml"
+np() { lab_natpunch --igd "$url" --timeout 10 "$@"; }
+json_check() { lab_json_check "$@"; }
+
+echo "# natpunch: $NATPUNCH"
+lab_up
+echo "# lab $LAB_PREFIX up in ${LAB_UP_SECONDS}s (gateway $LAB_GW_IP6, LAN host $LAB_LAN_IP6)"
+
+np --json pinhole status
+lab_step "pinhole status: firewall on, inbound pinholes allowed" \
+  json_check "$OUT" "d['firewall_enabled'] and d['inbound_pinhole_allowed'] and d['gateway'] == '$LAB_GW_IP6'"
+lab_step "before add: [$LAB_LAN_IP6]:8443/tcp is not reachable from inet" lab_prove_tcp6 8443 unreachable
+
+np --json pinhole add 8443/tcp --lifetime 600
+lab_step "pinhole add 8443/tcp exits 0" test "$RC" -eq 0
+lab_step "pinhole add --json: an id, this host's address $LAB_LAN_IP6, port 8443, lifetime 600" \
+  json_check "$OUT" "isinstance(d['id'], int) and d['internal_ip'] == '$LAB_LAN_IP6' and d['internal_port'] == 8443
+and d['transport'] == 'tcp' and d['lifetime'] == 600"
+id=$(lab_json_get "$OUT" id || true)
+id=${id:-1}
+lab_step "after add: inet reaches [$LAB_LAN_IP6]:8443 (token arrived)" lab_prove_tcp6 8443 reachable
+lab_step "after add: the gateway's ruleset holds the pinhole" lab_pinhole_listed tcp 8443
+
+np --json pinhole check "$id"
+lab_step "pinhole check $id: exit 0, a packet count" json_check "$OUT" "d['id'] == $id and isinstance(d['packets'], int)"
+np pinhole update "$id" --lifetime 1200
+lab_step "pinhole update $id --lifetime 1200 exits 0" test "$RC" -eq 0
+lab_step "after update: still reachable" lab_prove_tcp6 8443 reachable
+
+np pinhole delete "$id"
+lab_step "pinhole delete $id exits 0" test "$RC" -eq 0
+lab_step "after delete: [$LAB_LAN_IP6]:8443 unreachable from inet" lab_prove_tcp6 8443 unreachable
+lab_step "after delete: the ruleset no longer holds it" lab_pinhole_unlisted tcp 8443
+np --json pinhole delete "$id"
+lab_step "deleting it again: the gateway's refusal, with its code and text (exit 1)" \
+  json_check "$OUT" "d['error']['category'] == 'upnp-firewall' and d['error']['gateway_text'] != ''"
+
+# Over IPv4 the gateway refuses pinholes (606); natpunch says so before asking.
+lab_natpunch --igd "$LAB_ROOTDESC_URL" --timeout 10 pinhole add 8443/tcp
+lab_step "pinhole add through the IPv4 description URL: a usage error naming IPv6 (exit 2)" \
+  bash -c "[[ $RC -eq 2 ]] && grep -q 'IPv6' <<<\"\$1\"" _ "$ERR"
+
+lab_finish
