@@ -55,7 +55,9 @@ lab_step "discover exits 0" test "$RC" -eq 0
 lab_step "discover --json: the default gateway's IGD:$version, with its description URL" \
   json_check "$(head -n1 <<<"$OUT")" "d['protocol'] == 'upnp' and d['default_gateway'] and d['responder'] == '$LAB_GW_IP'
 and d['igd_version'] == $version and d['location'] == '$LAB_ROOTDESC_URL'"
-lab_step "discover: one IGD, however many answers it sent" test "$(lines "$OUT")" -eq 1
+lab_step "discover: one IGD, however many answers it sent" test "$(grep -c '"protocol":"upnp"' <<<"$OUT")" -eq 1
+lab_step "discover: the gateway also speaks PCP and NAT-PMP (one line each)" \
+  bash -c 'grep -q "\"protocol\":\"pcp\",\"gateway\":\"$1\"" <<<"$2" && grep -q "\"protocol\":\"natpmp\"" <<<"$2"' _ "$LAB_GW_IP" "$OUT"
 
 np --json status
 lab_step "status --json: connected, external ip $LAB_WAN_IP, uptime and link rates" \

@@ -402,7 +402,8 @@ Searches the LAN for UPnP Internet Gateway Devices (SSDP, to 239.255.255.250:190
 to the default gateway) for about 1.5 s, and prints each one that answers: where its description is,
 its IGD version and connection service, and whether it offers IPv6 pinholes. Only answers whose
 description URL is an http address of the answering device itself (or the default gateway) are
-followed. Exit 3 when no usable IGD answered.
+followed. Then it asks the default gateway whether it speaks PCP (an ANNOUNCE) and NAT-PMP (an address
+request), a second each at most. Exit 3 when nothing answered in any protocol.
 
 examples:
   natpunch discover
@@ -488,7 +489,7 @@ commands:
   delete INTERNAL[:EXTERNAL]/tcp|udp    remove that forwarding
   peer INTERNAL/tcp|udp REMOTE:PORT     PCP: keep an outbound flow's mapping alive
   announce                              PCP: does the gateway speak PCP? (and its epoch)
-  discover                              UPnP: every IGD on the LAN and what it offers
+  discover                              every IGD on the LAN, and whether the gateway speaks PCP/NAT-PMP
   status                                UPnP: the WAN connection, uptime, link rates, public address
   list                                  UPnP: every mapping the gateway holds
   delete-range FIRST-LAST/tcp|udp       UPnP: remove this host's mappings in a port range

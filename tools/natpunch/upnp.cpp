@@ -8,6 +8,8 @@
 #include "natpunch/core/error.hpp"
 #include "natpunch/core/log.hpp"
 #include "natpunch/core/netinfo.hpp"
+#include "natpunch/natpmp/client.hpp"
+#include "natpunch/pcp/client.hpp"
 #include "output.hpp"
 
 namespace natpunch::cli {
@@ -218,8 +220,57 @@ asio::awaitable<int> run_delete_range(const invocation& inv, soap::client& c, co
   co_return exit_ok;
 }
 
-// discover: every IGD that answers within the listening window, and whether the default gateway speaks
-// NAT-PMP or PCP (those answers are printed by the caller's other commands; here only UPnP).
+// Whether the default gateway speaks PCP (an ANNOUNCE) and NAT-PMP (an address request), each within a
+// second: a closed port answers at once (ICMP port unreachable). Prints what answered; returns how many.
+asio::awaitable<unsigned> probe_port_control(const invocation& inv, const upnp_target& target) {
+  if (!target.gateway) co_return 0;
+  const auto ex = co_await asio::this_coro::executor;
+  const auto gw = asio::ip::address(*target.gateway);
+  const auto probe_deadline = std::min(target.deadline, milliseconds(1000));
+  unsigned found = 0;
+  pcp::client_options po;
+  po.gateway = gw;
+  po.deadline = probe_deadline;
+  po.schedule = pcp::quick_schedule;
+  pcp::client pcp_client(ex, po);
+  auto announce = co_await pcp_client.async_announce();
+  if (announce) {
+    ++found;
+    if (inv.options.json) {
+      std::cout << json_object().add("protocol", "pcp").add("gateway", gw.to_string()).add("epoch", std::int64_t{announce->epoch}).str()
+                << std::endl;
+    } else {
+      std::cout << "PCP (RFC 6887) at " << gw.to_string() << ", epoch " << announce->epoch << " s\n";
+    }
+  } else {
+    log::info("PCP probe of ", gw.to_string(), ": ", core::describe(announce.error()));
+  }
+  natpmp::client_options no;
+  no.gateway = *target.gateway;
+  no.deadline = probe_deadline;
+  natpmp::client natpmp_client(ex, no);
+  auto address = co_await natpmp_client.async_external_address();
+  if (address) {
+    ++found;
+    if (inv.options.json) {
+      std::cout << json_object()
+                       .add("protocol", "natpmp")
+                       .add("gateway", gw.to_string())
+                       .add("external_ip", address->address.to_string())
+                       .add("epoch", std::int64_t{address->epoch})
+                       .str()
+                << std::endl;
+    } else {
+      std::cout << "NAT-PMP (RFC 6886) at " << gw.to_string() << ", public address " << address->address.to_string() << "\n";
+    }
+  } else {
+    log::info("NAT-PMP probe of ", gw.to_string(), ": ", core::describe(address.error()));
+  }
+  co_return found;
+}
+
+// discover: every IGD that answers within the listening window, and whether the default gateway also
+// speaks PCP or NAT-PMP.
 asio::awaitable<int> run_discover(const invocation& inv, soap::client& c, const upnp_target& target) {
   ssdp::discovery_options o;
   o.gateway = target.gateway;
@@ -281,8 +332,9 @@ asio::awaitable<int> run_discover(const invocation& inv, soap::client& c, const 
     }
     if (gw) ++usable;
   }
+  usable += co_await probe_port_control(inv, target);
   if (!inv.options.json) {
-    std::cout << found->devices.size() << " device(s) found in " << ms_text(found->elapsed) << " (" << found->answers
+    std::cout << found->devices.size() << " UPnP device(s) found in " << ms_text(found->elapsed) << " (" << found->answers
               << " SSDP answers, " << found->ignored << " ignored";
     if (found->ignored && found->last_ignored) std::cout << ": last " << core::describe(found->last_ignored);
     std::cout << ")" << std::endl;
