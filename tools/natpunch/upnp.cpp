@@ -25,6 +25,19 @@ constexpr milliseconds max_discovery{3000};
 // The internal client: this host's address towards the gateway.
 core::result<asio::ip::address> local_towards(const asio::ip::address& gw) { return core::local_address_towards(gw); }
 
+// 2: connected with a public external address; 1: connected; 0: anything else.
+asio::awaitable<int> connection_rank(soap::client& client, const soap::gateway& gw) {
+  auto status = co_await client.async_status(gw);
+  if (!status || !status->connected()) co_return 0;
+  auto external = co_await client.async_external_ip(gw);
+  if (!external || !external->is_v4()) co_return 1;
+  const auto b = external->to_v4().to_bytes();
+  const bool is_private = b[0] == 10 || b[0] == 0 || b[0] == 127 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+                          (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xc0) == 64) ||
+                          (b[0] == 169 && b[1] == 254);
+  co_return is_private ? 1 : 2;
+}
+
 }  // namespace
 
 upnp_target upnp_target_for(const invocation& inv) {
@@ -68,12 +81,17 @@ asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client,
     log::info("SSDP: ", found->devices.size(), " IGD(s) in ", found->elapsed.count(), " ms (", found->sent,
               " searches sent, ", found->answers, " answers)");
     auto devices = std::move(found->devices);
-    // The default gateway's first; then in order of answer (stable).
-    std::stable_sort(devices.begin(), devices.end(), [&](const ssdp::found_device& a, const ssdp::found_device& b) {
-      return gateway && a.responder == *gateway && b.responder != *gateway;
+    // Deterministic whatever the answer order: the default gateway's first, then by LOCATION.
+    std::sort(devices.begin(), devices.end(), [&](const ssdp::found_device& a, const ssdp::found_device& b) {
+      const bool a_gw = gateway && a.responder == *gateway;
+      const bool b_gw = gateway && b.responder == *gateway;
+      if (a_gw != b_gw) return a_gw;
+      return a.response.location < b.response.location;
     });
     std::error_code last = found->last_ignored ? found->last_ignored : make_error_code(ssdp::errc::no_gateway_found);
-    bool described = false;
+    // One IGD: take it. Several: as a careful user would, one connected with a public address first,
+    // then a connected one, then any (ties keep the order above).
+    int best_rank = -1;
     for (auto& d : devices) {
       auto location = soap::parse_url(d.response.location);
       if (!location) {
@@ -86,11 +104,16 @@ asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client,
         last = gw.error();
         continue;
       }
-      session.gw = std::move(*gw);
-      session.found = std::move(d);
-      described = true;
-      break;
+      const int rank = devices.size() == 1 ? 0 : co_await connection_rank(client, *gw);
+      log::debug("IGD ", d.response.location, " ranks ", rank);
+      if (rank > best_rank) {
+        best_rank = rank;
+        session.gw = std::move(*gw);
+        session.found = d;
+      }
+      if (devices.size() == 1 || rank == 2) break;
     }
+    const bool described = best_rank >= 0;
     if (!described) {
       if (last == core::transport_errc::cancelled) co_return last;
       log::info("no usable IGD: ", core::describe(last));
