@@ -60,6 +60,15 @@ const url* gateway::control(service_kind kind) const noexcept {
 client::client(asio::any_io_executor executor, client_options options)
     : options_(options), http_(std::move(executor), http_client_options{options.deadline, options.http}) {}
 
+void client::forget_add(std::uint16_t port, core::ip_protocol protocol) {
+  std::erase(sent_adds_, std::make_pair(port, protocol));
+}
+
+void client::note_add(std::uint16_t port, core::ip_protocol protocol) {
+  const auto key = std::make_pair(port, protocol);
+  if (std::find(sent_adds_.begin(), sent_adds_.end(), key) == sent_adds_.end()) sent_adds_.push_back(key);
+}
+
 bool client::arm_deadline() noexcept {
   auto d = options_.deadline;
   if (overall_) {
@@ -192,9 +201,12 @@ asio::awaitable<core::result<added_mapping>> client::async_add(const gateway& gw
   unsigned tries = 0;
   for (;;) {
     ++tries;
+    note_add(wanted.external_port, wanted.protocol);
     auto added = co_await async_call(gw, add_port_mapping_call(wanted));
     if (added) break;
     const auto ec = added.error();
+    // A refusal created nothing: that port (another client's, on a conflict) is not ours to undo.
+    if (last_fault_) forget_add(wanted.external_port, wanted.protocol);
     if (is(ec, upnp_error::only_permanent_leases_supported) && wanted.lease_duration != 0) {
       log::info("the gateway takes only permanent mappings (725): asking for lease 0");
       wanted.lease_duration = 0;
@@ -215,6 +227,7 @@ asio::awaitable<core::result<added_mapping>> client::async_add(const gateway& gw
       auto reserved = decode_reserved_port(*any);
       if (!reserved) co_return reserved.error();
       wanted.external_port = *reserved;
+      note_add(wanted.external_port, wanted.protocol);
       out.other_port = true;
       break;
     }
@@ -224,10 +237,18 @@ asio::awaitable<core::result<added_mapping>> client::async_add(const gateway& gw
     ++wanted.external_port;
     out.other_port = true;
   }
-  // Read it back: what the gateway holds is what we report (its lease, its idea of the client).
+  // Read it back: what the gateway holds is what we report (its lease, its idea of the client). The
+  // add succeeded, so a failed read-back (an optional action some routers lack) is no failure: the
+  // mapping as asked is reported instead.
   auto held = co_await async_get_mapping(gw, wanted.external_port, wanted.protocol);
-  if (!held) co_return held.error();
-  out.mapping = std::move(*held);
+  if (held.error() == core::transport_errc::cancelled) co_return held.error();
+  if (held) {
+    out.mapping = std::move(*held);
+  } else {
+    log::info("reading the mapping back failed (", core::describe(held.error()), "): reporting it as asked");
+    out.mapping = wanted;
+    out.read_back = false;
+  }
   co_return out;
 }
 
@@ -253,6 +274,8 @@ asio::awaitable<core::result<std::optional<unsigned>>> client::async_delete_rang
   for (const auto& m : *all) {
     if (m.protocol != protocol || m.external_port < first || m.external_port > last) continue;
     auto r = co_await async_delete(gw, m.external_port, m.protocol);
+    // 714: gone since the listing (it expired, or another client removed it): that is what we wanted.
+    if (r.error() == make_error_code(upnp_error::no_such_entry_in_array)) continue;
     if (!r) co_return r.error();
     ++deleted;
   }
@@ -291,8 +314,14 @@ asio::awaitable<core::result<std::vector<port_mapping>>> client::list_v2(const g
         continue;
       }
       for (auto& m : *batch) {
-        // Only what was asked: an entry outside the range or protocol would be counted twice.
+        // Only what was asked: an entry outside the range or protocol would be counted twice; and each
+        // (port, remote host) once, however often a gateway repeats it.
         if (m.external_port < lo || m.external_port > hi || m.protocol != protocol) continue;
+        const bool seen = std::any_of(all.begin(), all.end(), [&](const port_mapping& o) {
+          return o.external_port == m.external_port && o.protocol == m.protocol && o.remote_host == m.remote_host;
+        });
+        if (seen) continue;
+        if (all.size() >= options_.max_list_entries) co_return errc::too_many_entries;
         all.push_back(std::move(m));
       }
     }
@@ -302,7 +331,9 @@ asio::awaitable<core::result<std::vector<port_mapping>>> client::list_v2(const g
 
 asio::awaitable<core::result<std::vector<port_mapping>>> client::list_generic(const gateway& gw) {
   std::vector<port_mapping> all;
-  for (std::uint32_t index = 0; index < options_.max_generic_entries && index <= 65535; ++index) {
+  for (std::uint32_t index = 0;; ++index) {
+    // A table larger than the limit (or a gateway that never says 713) is an error, not a silent cut.
+    if (index >= options_.max_list_entries || index > 65535) co_return errc::too_many_entries;
     auto r = co_await async_call(gw, get_generic_port_mapping_entry_call(static_cast<std::uint16_t>(index)));
     // 713 SpecifiedArrayIndexInvalid ends the table (714 NoSuchEntryInArray on some routers).
     if (r.error() == make_error_code(upnp_error::specified_array_index_invalid) ||
@@ -312,7 +343,10 @@ asio::awaitable<core::result<std::vector<port_mapping>>> client::list_generic(co
     if (!r) co_return r.error();
     auto m = decode_generic_entry(*r, options_.soap);
     if (!m) co_return m.error();
-    all.push_back(std::move(*m));
+    const bool seen = std::any_of(all.begin(), all.end(), [&](const port_mapping& o) {
+      return o.external_port == m->external_port && o.protocol == m->protocol && o.remote_host == m->remote_host;
+    });
+    if (!seen) all.push_back(std::move(*m));
   }
   co_return all;
 }

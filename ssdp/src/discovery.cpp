@@ -54,6 +54,8 @@ std::error_code open_socket(asio::ip::udp::socket& socket, const discovery_optio
   // UDA §1.3.2: TTL 2 by default. The interface is chosen explicitly: the route to 239/8 may not be
   // the LAN's (a VPN, a Docker bridge).
   if (!ec) socket.set_option(asio::ip::multicast::hops(2), ec);
+  // Our own M-SEARCH looped back is no answer, and a local process should not get to play the IGD.
+  if (!ec) socket.set_option(asio::ip::multicast::enable_loopback(false), ec);
   if (!ec && !o.interface_address.is_unspecified()) {
     socket.set_option(asio::ip::multicast::outbound_interface(o.interface_address), ec);
   }
@@ -98,14 +100,17 @@ asio::awaitable<core::result<discovery_result>> async_discover(asio::any_io_exec
       ++round;
       next_round = clock::now() + options.round_interval;
     }
-    if (result.answers >= options.max_answers) break;
     const auto wait_end = round < max_rounds ? std::min(listen_end, next_round) : listen_end;
     auto got = co_await core::async_receive_before(socket, buffer, wait_end);
     if (got.error() == core::transport_errc::timed_out) continue;
     if (!got) co_return got.error();
+    const auto responder = got->from.address();
+    // Past the cap, only the default gateway is still heard: a flood from another LAN host must not
+    // silence it, nor cost more than reading and dropping datagrams until the deadline.
+    const bool from_gateway = options.gateway && responder == asio::ip::address(*options.gateway);
+    if (result.answers >= options.max_answers && !from_gateway) continue;
     ++result.answers;
     const core::byte_span datagram(buffer.data(), got->size);
-    const auto responder = got->from.address();
     const auto ignore = [&](std::error_code why) {
       ++result.ignored;
       result.last_ignored = why;
@@ -146,7 +151,6 @@ asio::awaitable<core::result<discovery_result>> async_discover(asio::any_io_exec
     device.after = duration_cast<milliseconds>(clock::now() - start);
     result.devices.push_back(std::move(device));
     if (!options.find_all) {
-      const bool from_gateway = options.gateway && responder == asio::ip::address(*options.gateway);
       if (from_gateway) break;
       listen_end = std::min(listen_end, clock::now() + options.grace);
     }

@@ -158,6 +158,23 @@ TEST_CASE("soap client: add with the fallbacks real routers need") {
     REQUIRE(added.has_value());
     CHECK(added->other_port);
     CHECK(added->mapping.external_port == 8081);
+    // Only the reserved port may be undone: 8080 belongs to whoever holds it.
+    using sent = std::vector<std::pair<std::uint16_t, core::ip_protocol>>;
+    CHECK(client.sent_adds() == sent{{8081, core::ip_protocol::tcp}});
+  }
+  SUBCASE("a failed read-back after a successful add: success, the mapping as asked") {
+    fake_igd igd(io, 2, [&](const soap::soap_call& c) {
+      if (c.action == "AddPortMapping") return ok(c);
+      return fault(501, "ActionFailed");
+    });
+    soap::client client(io.get_executor());
+    auto gw = test::run(io, client.async_describe(igd.location()));
+    REQUIRE(gw.has_value());
+    auto added = test::run(io, client.async_add(*gw, wanted(8080, 8080), false));
+    REQUIRE(added.has_value());
+    CHECK_FALSE(added->read_back);
+    CHECK(added->mapping.external_port == 8080);
+    CHECK(added->mapping.lease_duration == 3600);
   }
   SUBCASE("729 on IGD:1: the next ports up, a bounded number of times") {
     fake_igd igd(io, 1, [&](const soap::soap_call& c) {

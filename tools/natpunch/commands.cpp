@@ -370,6 +370,10 @@ asio::awaitable<int> run_command(const invocation& inv) {
     std::cerr << "natpunch: --igd names a UPnP gateway; it does not go with --protocol natpmp or pcp\n";
     co_return exit_usage;
   }
+  if (upnp_only && options.protocol != protocol_choice::upnp && options.protocol != protocol_choice::automatic) {
+    std::cerr << "natpunch: " << inv.cmd.help_topic << " is UPnP's; it does not go with --protocol natpmp or pcp\n";
+    co_return exit_usage;
+  }
   if (options.protocol == protocol_choice::upnp || options.igd || upnp_only) {
     if (kind == command_kind::peer || kind == command_kind::announce) {
       std::cerr << "natpunch: " << inv.cmd.help_topic << " is PCP's; UPnP IGD has no equivalent\n";

@@ -89,8 +89,8 @@ exit_status exit_status_for(const std::error_code& ec) {
 }
 
 void print_error(bool json, std::string_view what, const std::error_code& ec, std::string_view gateway_text) {
-  std::cerr << "natpunch: error: " << what << ": " << core::describe(ec);
-  if (!gateway_text.empty()) std::cerr << " (the gateway says: \"" << gateway_text << "\")";
+  std::cerr << "natpunch: error: " << printable(what) << ": " << core::describe(ec);
+  if (!gateway_text.empty()) std::cerr << " (the gateway says: \"" << printable(gateway_text) << "\")";
   std::cerr << "\n";
   if (!json) return;
   json_object err;

@@ -9,6 +9,8 @@
 #include <utility>
 #include <variant>
 
+#include "natpunch/core/log.hpp"
+
 namespace natpunch::cli {
 
 // A flat JSON object built field by field, in insertion order.
@@ -27,6 +29,9 @@ class json_object {
 };
 
 std::string json_escape(std::string_view text);
+
+// Gateway text for a terminal (log.hpp).
+using core::log::printable;
 
 // Exit statuses (documented in `natpunch --help`).
 enum exit_status : int {

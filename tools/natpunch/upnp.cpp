@@ -162,11 +162,11 @@ asio::awaitable<int> run_list(const invocation& inv, soap::client& c, const upnp
   std::cout << all->size() << " mapping(s) on " << s.gw.address.to_string() << " (IGD:" << s.gw.services.igd_version
             << ", " << soap::to_string(s.gw.location) << ")\n";
   for (const auto& m : *all) {
-    std::cout << "  " << core::to_string(m.protocol) << " " << m.external_port << " -> " << m.internal_client << ":"
+    std::cout << "  " << core::to_string(m.protocol) << " " << m.external_port << " -> " << printable(m.internal_client) << ":"
               << m.internal_port << "  "
               << (m.lease_duration == 0 ? std::string("permanent") : std::to_string(m.lease_duration) + " s") << "  '"
-              << m.description << "'" << (m.enabled ? "" : "  (disabled)")
-              << (m.remote_host.empty() ? "" : "  from " + m.remote_host) << "\n";
+              << printable(m.description) << "'" << (m.enabled ? "" : "  (disabled)")
+              << (m.remote_host.empty() ? "" : "  from " + printable(m.remote_host)) << "\n";
   }
   std::cout.flush();
   co_return exit_ok;
@@ -210,15 +210,16 @@ asio::awaitable<int> run_status(const invocation& inv, soap::client& c, const up
     std::cout << o.str() << std::endl;
     co_return exit_ok;
   }
-  std::cout << "gateway " << s.gw.address.to_string() << ": " << d.friendly_name << " (" << d.manufacturer << " "
-            << d.model_name << "), IGD:" << s.gw.services.igd_version << "\n"
+  std::cout << "gateway " << s.gw.address.to_string() << ": " << printable(d.friendly_name) << " ("
+            << printable(d.manufacturer) << " " << printable(d.model_name) << "), IGD:" << s.gw.services.igd_version << "\n"
             << "  description     " << soap::to_string(s.gw.location) << "\n"
-            << "  connection      " << s.gw.services.connection.type << (type ? ", " + type->type : "") << "\n"
-            << "  status          " << status->connection_status << ", up " << status->uptime << " s, last error "
-            << status->last_connection_error << "\n"
+            << "  connection      " << printable(s.gw.services.connection.type)
+            << (type ? ", " + printable(type->type) : "") << "\n"
+            << "  status          " << printable(status->connection_status) << ", up " << status->uptime
+            << " s, last error " << printable(status->last_connection_error) << "\n"
             << "  external ip     " << external->to_string() << "\n";
   if (link) {
-    std::cout << "  link            " << link->access_type << " " << link->physical_link_status << ", up "
+    std::cout << "  link            " << printable(link->access_type) << " " << printable(link->physical_link_status) << ", up "
               << link->upstream_bps << " bit/s, down " << link->downstream_bps << " bit/s\n";
   }
   std::cout.flush();
@@ -345,15 +346,18 @@ asio::awaitable<int> run_discover(const invocation& inv, soap::client& c, const 
       std::cout << j.str() << std::endl;
     } else {
       std::cout << "UPnP IGD at " << d.responder.to_string() << (is_default ? " (default gateway)" : "") << ", answered in "
-                << ms_text(d.after) << "\n  " << d.response.location << "\n  " << d.response.server << "\n";
+                << ms_text(d.after) << "\n  " << printable(d.response.location) << "\n  " << printable(d.response.server)
+                << "\n";
       if (gw) {
-        std::cout << "  " << gw->desc.root.friendly_name << " - IGD:" << gw->services.igd_version << ", "
-                  << gw->services.connection.type << (gw->ipv6_firewall_control ? ", IPv6 pinholes" : "") << "\n";
+        std::cout << "  " << printable(gw->desc.root.friendly_name) << " - IGD:" << gw->services.igd_version << ", "
+                  << printable(gw->services.connection.type) << (gw->ipv6_firewall_control ? ", IPv6 pinholes" : "")
+                  << "\n";
       } else {
         std::cout << "  description unusable: " << core::describe(gw.error()) << "\n";
       }
     }
     if (gw) ++usable;
+    if (gw.error() == core::transport_errc::cancelled) co_return exit_interrupted;
   }
   usable += co_await probe_port_control(inv, target);
   if (!inv.options.json) {

@@ -1,6 +1,7 @@
 // The mapper over UPnP IGD: add, delete, external-ip and add --keep, written once in commands.cpp and
 // keep.cpp, work over UPnP through this adapter. The IGD is found on first use and kept.
 #include "natpunch/core/error.hpp"
+#include "natpunch/core/log.hpp"
 #include "natpunch/ssdp/error.hpp"
 #include "upnp.hpp"
 
@@ -23,6 +24,7 @@ class upnp_mapper final : public mapper {
   asio::awaitable<core::result<mapping_view>> async_map(std::uint16_t suggested, std::uint32_t lifetime) override {
     const auto start = std::chrono::steady_clock::now();
     begin_operation();
+    map_called_ = true;
     if (auto ec = co_await ensure_session()) co_return ec;
     if (!session_->local.is_v4()) co_return soap::errc::bad_value;  // IGD port mappings are IPv4
     soap::port_mapping wanted;
@@ -32,11 +34,25 @@ class upnp_mapper final : public mapper {
     wanted.internal_client = session_->local.to_string();
     wanted.description = description_;
     wanted.lease_duration = lifetime;
+    const bool first = !last_;
+    if (first) client_.clear_sent_adds();
     auto added = co_await client_.async_add(session_->gw, wanted, target_.prefer_failure);
-    if (!added) co_return added.error();
-    permanent_only_ = permanent_only_ || added->permanent_only;
+    if (!added) {
+      // A first add that failed after an Add* was sent (a timeout, a broken answer) may have left a
+      // mapping: remove it. Not after Ctrl-C (the caller undoes it) and not on a renewal (the mapping
+      // held until now must stay).
+      if (first && added.error() != core::transport_errc::cancelled) co_await undo_sent_adds();
+      co_return added.error();
+    }
     auto external = co_await client_.async_external_ip(session_->gw);
-    if (!external) co_return external.error();
+    if (!external) {
+      if (first && external.error() != core::transport_errc::cancelled) {
+        last_ = added->mapping;
+        co_await undo_sent_adds();
+        last_.reset();
+      }
+      co_return external.error();
+    }
     const auto& m = added->mapping;
     last_ = m;
     mapping_view v;
@@ -58,7 +74,14 @@ class upnp_mapper final : public mapper {
 
   asio::awaitable<core::result<void>> async_unmap() override {
     begin_operation();
+    if (map_called_ && !last_) {
+      // Undoing an interrupted add: only what an Add* was sent for may go, never a mapping that was
+      // there before (another client's, an earlier add's). Nothing sent: nothing to undo.
+      co_await undo_sent_adds();
+      co_return core::ok;
+    }
     if (auto ec = co_await ensure_session()) co_return ec;
+    // `delete`: the port asked; after an add: the port the gateway granted.
     const std::uint16_t port = last_ ? last_->external_port : target_.external_port.value_or(target_.internal_port);
     co_return co_await client_.async_delete(session_->gw, port, target_.transport);
   }
@@ -85,6 +108,27 @@ class upnp_mapper final : public mapper {
     return o;
   }
 
+  // Best effort, a short deadline of its own (the operation's may be spent): deletes every port an
+  // Add* was sent for in this first add. Failures are logged; the caller reports the add's own error.
+  asio::awaitable<void> undo_sent_adds() {
+    if (!session_ || client_.sent_adds().empty()) co_return;
+    client_.set_overall_deadline(std::chrono::steady_clock::now() +
+                                 std::min<std::chrono::milliseconds>(target_.deadline, std::chrono::seconds(2)));
+    const auto sent = client_.sent_adds();
+    for (const auto& [port, protocol] : sent) {
+      auto removed = co_await client_.async_delete(session_->gw, port, protocol);
+      if (removed) {
+        core::log::info("removed ", port, "/", core::to_string(protocol), ", which the failed add may have made");
+      } else if (removed.error() == core::transport_errc::cancelled) {
+        co_return;
+      } else {
+        core::log::warn("could not remove ", port, "/", core::to_string(protocol), " after the failed add: ",
+                        core::describe(removed.error()));
+      }
+    }
+    client_.clear_sent_adds();
+  }
+
   void begin_operation() {
     client_.set_overall_deadline(std::chrono::steady_clock::now() + target_.deadline);
     where_.deadline = target_.deadline;
@@ -104,7 +148,7 @@ class upnp_mapper final : public mapper {
   soap::client client_;
   std::optional<upnp_session> session_;
   std::optional<soap::port_mapping> last_;
-  bool permanent_only_ = false;
+  bool map_called_ = false;
 };
 
 }  // namespace

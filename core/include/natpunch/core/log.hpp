@@ -19,6 +19,12 @@ void write(level l, std::string_view message);
 // Hex dump for -vv packet traces: "00 80 00 00 ...".
 std::string hex(byte_span data);
 
+// Text from a gateway or the LAN, made safe for a terminal: C0 controls, DEL, C1 controls (raw or
+// UTF-8 encoded) and bytes that are not UTF-8 become \xNN, so no answer can move the cursor, rewrite a
+// line or send an escape sequence. Valid printable UTF-8 stays as it is. write() applies it to every
+// log line.
+std::string printable(std::string_view text);
+
 template <typename... Args>
 void emit(level l, const Args&... args) {
   if (!enabled(l)) return;

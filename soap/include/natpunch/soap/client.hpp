@@ -48,14 +48,16 @@ struct client_options {
   soap_limits soap{};
   // GetListOfPortMappings batch size (IGD:2); the answer's size cap (soap_limits) allows 1000.
   std::uint16_t list_batch = 500;
-  // GetGenericPortMappingEntry calls at most per list (IGD:1): gateways hold far fewer mappings.
-  std::uint32_t max_generic_entries = 4096;
+  // Mappings a list returns at most (both protocols): a home gateway holds a few hundred at most;
+  // more is a gateway flooding us, reported as errc::too_many_entries rather than cut silently.
+  std::uint32_t max_list_entries = 4096;
 };
 
 // What an add obtained: the mapping as the gateway holds it after the add (read back with
 // GetSpecificPortMappingEntry) and how it got there.
 struct added_mapping {
   port_mapping mapping;
+  bool read_back = true;        // false: the read-back failed; `mapping` is what was asked and accepted
   bool permanent_only = false;  // 725: the gateway accepted only lease 0 (so it must be deleted later)
   bool other_port = false;      // a conflict made us take another external port
 };
@@ -102,6 +104,15 @@ class client {
   // with core::transport_errc::timed_out without sending.
   void set_overall_deadline(std::chrono::steady_clock::time_point at) noexcept { overall_ = at; }
 
+  // Every (external port, protocol) an AddPortMapping or AddAnyPortMapping was sent for since the last
+  // clear: what an interrupted or failed add may have left on the gateway, and nothing else.
+  // A port whose Add* the gateway refused (a UPnPError) is not in it; AddAnyPortMapping's port is known
+  // only from its answer.
+  [[nodiscard]] const std::vector<std::pair<std::uint16_t, core::ip_protocol>>& sent_adds() const noexcept {
+    return sent_adds_;
+  }
+  void clear_sent_adds() noexcept { sent_adds_.clear(); }
+
   // The last UPnPError a call returned (code and the gateway's own description).
   [[nodiscard]] const std::optional<fault>& last_fault() const noexcept { return last_fault_; }
   [[nodiscard]] unsigned calls() const noexcept { return calls_; }
@@ -111,12 +122,15 @@ class client {
   asio::awaitable<core::result<std::vector<port_mapping>>> list_v2(const gateway& gw);
   asio::awaitable<core::result<std::vector<port_mapping>>> list_generic(const gateway& gw);
 
+  void note_add(std::uint16_t port, core::ip_protocol protocol);
+  void forget_add(std::uint16_t port, core::ip_protocol protocol);
   // Sets the HTTP exchange's deadline from the two limits; false when no time is left.
   bool arm_deadline() noexcept;
 
   client_options options_;
   http_client http_;
   std::optional<std::chrono::steady_clock::time_point> overall_;
+  std::vector<std::pair<std::uint16_t, core::ip_protocol>> sent_adds_;
   std::optional<fault> last_fault_;
   unsigned calls_ = 0;
 };

@@ -48,8 +48,9 @@ struct discovery_options {
   bool find_all = false;
   std::chrono::milliseconds grace{std::chrono::milliseconds(250)};
   std::chrono::milliseconds listen_for{std::chrono::milliseconds(1200)};
-  // Datagrams read at most; the rest are left unread. 256 is far more than a LAN's devices send for
-  // our few targets (a device answers once per matching target and round).
+  // Datagrams judged at most; past it only the default gateway's are (the rest are read and dropped
+  // until the deadline). 256 is far more than a LAN's devices send for our few targets (a device
+  // answers once per matching target and round).
   std::size_t max_answers = 256;
   // Devices kept at most (distinct LOCATIONs).
   std::size_t max_devices = 16;
