@@ -237,9 +237,14 @@ asio::awaitable<core::result<added_mapping>> client::async_add(const gateway& gw
     ++wanted.external_port;
     out.other_port = true;
   }
-  // Read it back: what the gateway holds is what we report (its lease, its idea of the client). The
-  // add succeeded, so a failed read-back (an optional action some routers lack) is no failure: the
-  // mapping as asked is reported instead.
+  // Added as asked at the first try: the gateway holds what was asked, no need to read it back (a
+  // read-back costs miniupnpd ~1 ms per rule in place). After a fallback, read it back: what the
+  // gateway holds is what we report. The add succeeded, so a failed read-back (an optional action some
+  // routers lack) is no failure: the mapping as asked is reported instead.
+  if (tries == 1 && !out.other_port && !out.permanent_only) {
+    out.mapping = wanted;
+    co_return out;
+  }
   auto held = co_await async_get_mapping(gw, wanted.external_port, wanted.protocol);
   if (held.error() == core::transport_errc::cancelled) co_return held.error();
   if (held) {
@@ -282,12 +287,20 @@ asio::awaitable<core::result<std::optional<unsigned>>> client::async_delete_rang
   co_return std::optional<unsigned>{deleted};
 }
 
-asio::awaitable<core::result<std::vector<port_mapping>>> client::async_list(const gateway& gw) {
-  if (gw.services.connection_version >= 2) co_return co_await list_v2(gw);
-  co_return co_await list_generic(gw);
+asio::awaitable<core::result<std::vector<port_mapping>>> client::async_list(const gateway& gw,
+                                                                           std::optional<core::ip_protocol> protocol) {
+  if (gw.services.connection_version >= 2) {
+    std::vector<core::ip_protocol> protocols{core::ip_protocol::tcp, core::ip_protocol::udp};
+    if (protocol) protocols = {*protocol};
+    co_return co_await list_v2(gw, std::move(protocols));
+  }
+  auto all = co_await list_generic(gw);
+  if (all && protocol) std::erase_if(*all, [&](const port_mapping& m) { return m.protocol != *protocol; });
+  co_return all;
 }
 
-asio::awaitable<core::result<std::vector<port_mapping>>> client::list_v2(const gateway& gw) {
+asio::awaitable<core::result<std::vector<port_mapping>>> client::list_v2(const gateway& gw,
+                                                                        std::vector<core::ip_protocol> protocols) {
   // GetListOfPortMappings gives at most list_batch entries of a port range, in the gateway's order
   // (miniupnpd: newest first), so a full batch says nothing about which ports it left out: the range is
   // then split in two and each half asked again. Every call either ends a range or halves it, so the
@@ -295,7 +308,7 @@ asio::awaitable<core::result<std::vector<port_mapping>>> client::list_v2(const g
   constexpr unsigned max_calls = 1024;
   std::vector<port_mapping> all;
   unsigned calls = 0;
-  for (const auto protocol : {core::ip_protocol::tcp, core::ip_protocol::udp}) {
+  for (const auto protocol : protocols) {
     std::vector<std::pair<std::uint16_t, std::uint16_t>> ranges{{0, 65535}};
     while (!ranges.empty()) {
       const auto [lo, hi] = ranges.back();

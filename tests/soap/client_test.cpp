@@ -162,9 +162,21 @@ TEST_CASE("soap client: add with the fallbacks real routers need") {
     using sent = std::vector<std::pair<std::uint16_t, core::ip_protocol>>;
     CHECK(client.sent_adds() == sent{{8081, core::ip_protocol::tcp}});
   }
-  SUBCASE("a failed read-back after a successful add: success, the mapping as asked") {
-    fake_igd igd(io, 2, [&](const soap::soap_call& c) {
-      if (c.action == "AddPortMapping") return ok(c);
+  SUBCASE("added as asked at once: no read-back, the mapping as asked") {
+    fake_igd igd(io, 2, [&](const soap::soap_call& c) { return ok(c); });
+    soap::client client(io.get_executor());
+    auto gw = test::run(io, client.async_describe(igd.location()));
+    REQUIRE(gw.has_value());
+    auto added = test::run(io, client.async_add(*gw, wanted(8080, 8080), false));
+    REQUIRE(added.has_value());
+    CHECK(added->mapping == wanted(8080, 8080));
+    CHECK(igd.calls.size() == 1);
+  }
+  SUBCASE("a failed read-back after a fallback's success: success, the mapping as asked") {
+    fake_igd igd(io, 1, [&](const soap::soap_call& c) {
+      if (c.action == "AddPortMapping") {
+        return arg(c, "NewLeaseDuration") == "0" ? ok(c) : fault(725, "OnlyPermanentLeasesSupported");
+      }
       return fault(501, "ActionFailed");
     });
     soap::client client(io.get_executor());
@@ -174,7 +186,8 @@ TEST_CASE("soap client: add with the fallbacks real routers need") {
     REQUIRE(added.has_value());
     CHECK_FALSE(added->read_back);
     CHECK(added->mapping.external_port == 8080);
-    CHECK(added->mapping.lease_duration == 3600);
+    CHECK(added->mapping.lease_duration == 0);
+    CHECK(igd.calls.size() == 3);
   }
   SUBCASE("729 on IGD:1: the next ports up, a bounded number of times") {
     fake_igd igd(io, 1, [&](const soap::soap_call& c) {
@@ -234,7 +247,8 @@ TEST_CASE("soap client: add with the fallbacks real routers need") {
     REQUIRE(test::run(io, client.async_add(*gw, wanted(8080, 8080, 0), false)).has_value());
     CHECK(arg(igd.calls[0], "NewLeaseDuration") == "604800");
     REQUIRE(test::run(io, client.async_add(*gw, wanted(8080, 8080, 10'000'000), false)).has_value());
-    CHECK(arg(igd.calls[2], "NewLeaseDuration") == "604800");
+    REQUIRE(igd.calls.size() == 2);  // added as asked: no read-back
+    CHECK(arg(igd.calls[1], "NewLeaseDuration") == "604800");
   }
 }
 

@@ -57,9 +57,11 @@ TEST_CASE("ssdp discovery: the searches sent, and the first usable answer ends t
   CHECK(found->devices[0].targets == std::vector<std::string>{std::string(ssdp::igd2)});
   // Not a gateway address: the grace window (100 ms) runs, not the 1.5 s deadline.
   CHECK(std::chrono::steady_clock::now() - start < 1s);
-  // The first round asks the five gateway targets, each once; ssdp:all only from the second round.
-  REQUIRE(peer.requests().size() >= 5);
-  for (unsigned i = 0; i < 5; ++i) CHECK(st_of(peer.requests()[i]) != "ssdp:all");
+  // The first round asks IGD:1 alone; the second (150 ms later) all five targets; no ssdp:all yet.
+  REQUIRE(peer.requests().size() == 6);
+  CHECK(st_of(peer.requests()[0]) == std::string(ssdp::igd1));
+  for (unsigned i = 1; i < 6; ++i) CHECK(st_of(peer.requests()[i]) != "ssdp:all");
+  CHECK(found->devices[0].after >= 150ms);
 }
 
 TEST_CASE("ssdp discovery: answers that are not gateways, malformed or untrusted are ignored, with the reason") {
@@ -119,5 +121,6 @@ TEST_CASE("ssdp discovery: silence ends at the deadline with nothing found, not 
   CHECK(found->devices.empty());
   CHECK(found->answers == 0);
   CHECK(std::chrono::steady_clock::now() - start >= 300ms);
-  CHECK(found->sent == 5);  // one round (the next is due at 400 ms): the five targets, to the group only
+  // Round 0 (IGD:1) and round 1 at 150 ms (five targets), to the group only; round 2 was due at 550 ms.
+  CHECK(found->sent == 6);
 }

@@ -95,9 +95,11 @@ class client {
                                                                             core::ip_protocol protocol);
   asio::awaitable<core::result<port_mapping>> async_get_mapping(const gateway& gw, std::uint16_t external_port,
                                                                 core::ip_protocol protocol);
-  // Every mapping: GetListOfPortMappings in batches, TCP then UDP, on IGD:2; GetGenericPortMappingEntry
-  // index by index otherwise (until 713/714).
-  asio::awaitable<core::result<std::vector<port_mapping>>> async_list(const gateway& gw);
+  // Every mapping: GetListOfPortMappings in batches, TCP then UDP, on IGD:2 (only `protocol`'s when
+  // given, so that a caller can ask for both at once on two clients); GetGenericPortMappingEntry index
+  // by index otherwise (until 713/714; `protocol` then filters).
+  asio::awaitable<core::result<std::vector<port_mapping>>> async_list(
+      const gateway& gw, std::optional<core::ip_protocol> protocol = std::nullopt);
 
   // One deadline for everything from now on (a list of many calls, discovery included by the caller):
   // each exchange gets the smaller of client_options::deadline and what is left. Past it, calls fail
@@ -119,7 +121,8 @@ class client {
   [[nodiscard]] http_client& http() noexcept { return http_; }
 
  private:
-  asio::awaitable<core::result<std::vector<port_mapping>>> list_v2(const gateway& gw);
+  asio::awaitable<core::result<std::vector<port_mapping>>> list_v2(const gateway& gw,
+                                                                   std::vector<core::ip_protocol> protocols);
   asio::awaitable<core::result<std::vector<port_mapping>>> list_generic(const gateway& gw);
 
   void note_add(std::uint16_t port, core::ip_protocol protocol);

@@ -35,7 +35,7 @@ struct discovery_options {
   // Where the multicast search goes; tests point it at a loopback simulator.
   asio::ip::address_v4 multicast_group = asio::ip::make_address_v4("239.255.255.250");
   std::uint16_t port = 1900;
-  // In the order asked; `ssdp:all` is added from the second round on, as a last resort.
+  // The first round asks the first target only; the second all of them; the third adds `ssdp:all`.
   std::vector<std::string> search_targets{std::string(igd1), std::string(igd2), std::string(wan_ip_connection1),
                                           std::string(wan_ip_connection2), std::string(wan_ppp_connection1)};
   // MX of the multicast search: devices spread their answers over 0..MX s. 1 s is UDA's minimum.
@@ -54,7 +54,9 @@ struct discovery_options {
   std::size_t max_answers = 256;
   // Devices kept at most (distinct LOCATIONs).
   std::size_t max_devices = 16;
-  // Time between search rounds; three rounds at most (UDP may lose a datagram).
+  // Time before the second round (a LAN gateway answers in ~50 ms), then between rounds; three
+  // rounds at most (UDP may lose a datagram).
+  std::chrono::milliseconds first_round_interval{std::chrono::milliseconds(150)};
   std::chrono::milliseconds round_interval{std::chrono::milliseconds(400)};
   limits wire_limits{};
 };
