@@ -99,6 +99,18 @@ np delete 9090:19090/udp
 lab_step "delete 9090:19090/udp exits 0" test "$RC" -eq 0
 lab_step "... upnpc no longer lists UDP 19090" lab_unlisted UDP 19090 9090
 
+# --- add --keep over UPnP: renewed at half the lease, removed on SIGTERM (IGD:2 run only) ---------
+if [[ $version == 2 ]]; then
+  lab_keep_start upnp --protocol upnp add 3333/tcp --keep --lifetime 8
+  lab_step "--keep 3333/tcp: mapped" lab_wait_until 10 lab_has_event "$KEEP_OUT" mapped
+  lab_step "--keep: renewed within 10 s (lease 8 s -> renewal at 4 s)" lab_wait_until 10 lab_has_event "$KEEP_OUT" renewed
+  lab_step "--keep: the renewed mapping lets inet in" lab_prove_tcp 3333 reachable
+  lab_keep_stop
+  lab_step "--keep: SIGTERM removes the mapping and exits 0" \
+    bash -c '[[ $1 -eq 0 ]] && grep -q "\"event\":\"removed\"" "$2"' _ "$KEEP_RC" "$KEEP_OUT"
+  lab_step "--keep: upnpc no longer lists it" lab_unlisted TCP 3333 3333
+fi
+
 # --- errors carry the gateway's own code and text ----------------------------------------------
 np --json add 80/tcp
 lab_step "a port the gateway's rules forbid: exit 1 with UPnPError 606 and its text" \
