@@ -28,6 +28,14 @@ bool usable_host(const asio::ip::address& a) {
   return true;
 }
 
+// A mapping's key (remote host, external port, protocol) is already in `all`: a gateway repeating
+// an entry must not make a list longer.
+bool listed(const std::vector<port_mapping>& all, const port_mapping& m) {
+  return std::any_of(all.begin(), all.end(), [&](const port_mapping& o) {
+    return o.external_port == m.external_port && o.protocol == m.protocol && o.remote_host == m.remote_host;
+  });
+}
+
 asio::ip::tcp::endpoint endpoint_of(const url& u) {
   return {*literal_address(u), u.port};
 }
@@ -330,10 +338,7 @@ asio::awaitable<core::result<std::vector<port_mapping>>> client::list_v2(const g
         // Only what was asked: an entry outside the range or protocol would be counted twice; and each
         // (port, remote host) once, however often a gateway repeats it.
         if (m.external_port < lo || m.external_port > hi || m.protocol != protocol) continue;
-        const bool seen = std::any_of(all.begin(), all.end(), [&](const port_mapping& o) {
-          return o.external_port == m.external_port && o.protocol == m.protocol && o.remote_host == m.remote_host;
-        });
-        if (seen) continue;
+        if (listed(all, m)) continue;
         if (all.size() >= options_.max_list_entries) co_return errc::too_many_entries;
         all.push_back(std::move(m));
       }
@@ -356,10 +361,7 @@ asio::awaitable<core::result<std::vector<port_mapping>>> client::list_generic(co
     if (!r) co_return r.error();
     auto m = decode_generic_entry(*r, options_.soap);
     if (!m) co_return m.error();
-    const bool seen = std::any_of(all.begin(), all.end(), [&](const port_mapping& o) {
-      return o.external_port == m->external_port && o.protocol == m->protocol && o.remote_host == m->remote_host;
-    });
-    if (!seen) all.push_back(std::move(*m));
+    if (!listed(all, *m)) all.push_back(std::move(*m));
   }
   co_return all;
 }

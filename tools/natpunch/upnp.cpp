@@ -23,8 +23,33 @@ using std::chrono::milliseconds;
 // one and the resends, and keeps "no IGD here" from eating a long --timeout.
 constexpr milliseconds max_discovery{3000};
 
-// The internal client: this host's address towards the gateway.
-core::result<asio::ip::address> local_towards(const asio::ip::address& gw) { return core::local_address_towards(gw); }
+std::optional<asio::ip::address> default_gateway(const upnp_target& target) {
+  if (!target.gateway) return std::nullopt;
+  return asio::ip::address(*target.gateway);
+}
+
+// One SSDP search for both callers (a command's IGD, `discover`'s list): the multicast leaves by the
+// interface that faces the gateway, the gateway is asked by unicast too, and a LOCATION is followed
+// only under soap::check_location's trust rule.
+asio::awaitable<core::result<ssdp::discovery_result>> search(const upnp_target& target, bool find_all) {
+  ssdp::discovery_options o;
+  o.gateway = target.gateway;
+  if (target.gateway) {
+    if (auto local = core::local_address_towards(*target.gateway); local && local->is_v4()) {
+      o.interface_address = local->to_v4();
+    }
+  }
+  o.deadline = std::min(target.deadline, max_discovery);
+  o.find_all = find_all;
+  if (find_all) o.listen_for = std::min(o.deadline, milliseconds(1500));
+  const auto gateway = default_gateway(target);
+  co_return co_await ssdp::async_discover(
+      co_await asio::this_coro::executor, o,
+      [gateway](const ssdp::search_response& r, const asio::ip::address& responder) -> std::error_code {
+        auto checked = soap::check_location(r.location, responder, gateway);
+        return checked ? std::error_code{} : checked.error();
+      });
+}
 
 // 2: connected with a public external address; 1: connected; 0: anything else.
 asio::awaitable<int> connection_rank(soap::client& client, const soap::gateway& gw) {
@@ -64,20 +89,8 @@ asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client,
     if (!gw) co_return gw.error();
     session.gw = std::move(*gw);
   } else {
-    ssdp::discovery_options o;
-    const std::optional<asio::ip::address> gateway =
-        target.gateway ? std::optional<asio::ip::address>(*target.gateway) : std::nullopt;
-    o.gateway = target.gateway;
-    if (target.gateway) {
-      if (auto local = local_towards(*target.gateway); local && local->is_v4()) o.interface_address = local->to_v4();
-    }
-    o.deadline = std::min(target.deadline, max_discovery);
-    auto found = co_await ssdp::async_discover(
-        co_await asio::this_coro::executor, o,
-        [gateway](const ssdp::search_response& r, const asio::ip::address& responder) -> std::error_code {
-          auto checked = soap::check_location(r.location, responder, gateway);
-          return checked ? std::error_code{} : checked.error();
-        });
+    const auto gateway = default_gateway(target);
+    auto found = co_await search(target, false);
     if (!found) co_return found.error();
     log::info("SSDP: ", found->devices.size(), " IGD(s) in ", found->elapsed.count(), " ms (", found->sent,
               " searches sent, ", found->answers, " answers)");
@@ -105,7 +118,9 @@ asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client,
         last = gw.error();
         continue;
       }
-      const int rank = devices.size() == 1 ? 0 : co_await connection_rank(client, *gw);
+      // Not `co_await (cond ? a : b)`: GCC 12 destroys such a conditional's coroutine temporary twice.
+      int rank = 0;
+      if (devices.size() > 1) rank = co_await connection_rank(client, *gw);
       log::debug("IGD ", d.response.location, " ranks ", rank);
       if (rank > best_rank) {
         best_rank = rank;
@@ -121,7 +136,7 @@ asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client,
       co_return devices.empty() ? make_error_code(ssdp::errc::no_gateway_found) : last;
     }
   }
-  auto local = local_towards(session.gw.address);
+  auto local = core::local_address_towards(session.gw.address);
   if (!local) co_return local.error();
   session.local = *local;
   log::info("IGD ", soap::to_string(session.gw.location), ": ", session.gw.services.connection.type, " at ",
@@ -314,22 +329,8 @@ asio::awaitable<unsigned> probe_port_control(const invocation& inv, const upnp_t
 // discover: every IGD that answers within the listening window, and whether the default gateway also
 // speaks PCP or NAT-PMP.
 asio::awaitable<int> run_discover(const invocation& inv, soap::client& c, const upnp_target& target) {
-  ssdp::discovery_options o;
-  o.gateway = target.gateway;
-  if (target.gateway) {
-    if (auto local = local_towards(*target.gateway); local && local->is_v4()) o.interface_address = local->to_v4();
-  }
-  o.find_all = true;
-  o.deadline = std::min(target.deadline, max_discovery);
-  o.listen_for = std::min(o.deadline, milliseconds(1500));
-  const std::optional<asio::ip::address> gateway =
-      target.gateway ? std::optional<asio::ip::address>(*target.gateway) : std::nullopt;
-  auto found = co_await ssdp::async_discover(
-      co_await asio::this_coro::executor, o,
-      [gateway](const ssdp::search_response& r, const asio::ip::address& responder) -> std::error_code {
-        auto checked = soap::check_location(r.location, responder, gateway);
-        return checked ? std::error_code{} : checked.error();
-      });
+  const auto gateway = default_gateway(target);
+  auto found = co_await search(target, true);
   if (!found) co_return fail(inv, "SSDP discovery", found.error(), c);
   unsigned usable = 0;
   for (const auto& d : found->devices) {
