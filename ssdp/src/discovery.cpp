@@ -1,11 +1,14 @@
 #include "natpunch/ssdp/discovery.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <asio/buffer.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/ip/multicast.hpp>
 #include <asio/ip/udp.hpp>
+#include <asio/ip/v6_only.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -23,11 +26,12 @@ using std::chrono::milliseconds;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr unsigned max_rounds = 3;
 
-std::string host_of(const asio::ip::address_v4& address, std::uint16_t port) {
-  return address.to_string() + ":" + std::to_string(port);
+std::string host_of(const asio::ip::address& address, std::uint16_t port) {
+  return address.is_v6() ? "[" + address.to_string() + "]:" + std::to_string(port)
+                         : address.to_string() + ":" + std::to_string(port);
 }
 
-// The datagrams of one round: every target to the group (with MX) and to the gateway (unicast, no MX).
+// The datagrams of one round: every target to the group(s) (with MX) and to the gateway (unicast).
 struct outgoing {
   asio::ip::udp::endpoint to;
   std::string message;
@@ -37,34 +41,165 @@ struct outgoing {
 // CPU time (miniupnpd: 2-5 ms), and a burst of ten delayed its answer and the calls after it by ~70 ms
 // (tests/lab/bench_upnp.sh). Round 1 asks every target, for routers that answer only some; round 2
 // adds ssdp:all as the last resort.
-std::vector<outgoing> round_messages(const discovery_options& o, unsigned round) {
+std::vector<outgoing> round_messages(const discovery_options& o, bool v6, unsigned round) {
   std::vector<std::string> targets = o.search_targets;
   if (round == 0 && targets.size() > 1) targets.resize(1);
   if (round > 1) targets.emplace_back(std::string(ssdp_all));
+  std::vector<asio::ip::udp::endpoint> to;
+  if (v6) {
+    for (auto group : o.ipv6->groups) {
+      // The scope id picks the interface for a link-local group; the others follow IPV6_MULTICAST_IF.
+      if (group.is_multicast_link_local()) group.scope_id(o.ipv6->interface_index);
+      to.emplace_back(group, o.ipv6->port);
+    }
+    if (o.ipv6->gateway) to.emplace_back(*o.ipv6->gateway, o.ipv6->port);
+  } else {
+    to.emplace_back(o.multicast_group, o.port);
+    if (o.gateway) to.emplace_back(*o.gateway, o.port);
+  }
   std::vector<outgoing> out;
-  const asio::ip::udp::endpoint group(o.multicast_group, o.port);
   for (const auto& st : targets) {
-    out.push_back({group, build_msearch(st, o.mx, host_of(o.multicast_group, o.port))});
-    if (o.gateway) {
-      out.push_back({{*o.gateway, o.port}, build_msearch(st, o.mx, host_of(*o.gateway, o.port))});
+    for (const auto& e : to) {
+      auto host = e.address();
+      if (host.is_v6()) host = asio::ip::address_v6(host.to_v6().to_bytes());  // no "%scope" in HOST
+      out.push_back({e, build_msearch(st, o.mx, host_of(host, e.port()))});
     }
   }
   return out;
 }
 
-std::error_code open_socket(asio::ip::udp::socket& socket, const discovery_options& o) {
+std::error_code open_socket(asio::ip::udp::socket& socket, const discovery_options& o, bool v6) {
   std::error_code ec;
-  socket.open(asio::ip::udp::v4(), ec);
-  if (!ec) socket.bind({o.interface_address, 0}, ec);
-  // UDA §1.3.2: TTL 2 by default. The interface is chosen explicitly: the route to 239/8 may not be
-  // the LAN's (a VPN, a Docker bridge).
+  socket.open(v6 ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
+  if (v6) {
+    auto source = o.ipv6->source;
+    if (source.is_link_local()) source.scope_id(o.ipv6->interface_index);
+    if (!ec) socket.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) socket.bind({source, 0}, ec);
+  } else if (!ec) {
+    socket.bind({o.interface_address, 0}, ec);
+  }
+  // UDA §1.3.2: TTL (hop limit) 2 by default. The interface is chosen explicitly: the route to the
+  // group may not be the LAN's (a VPN, a Docker bridge).
   if (!ec) socket.set_option(asio::ip::multicast::hops(2), ec);
   // Our own M-SEARCH looped back is no answer, and a local process should not get to play the IGD.
   if (!ec) socket.set_option(asio::ip::multicast::enable_loopback(false), ec);
-  if (!ec && !o.interface_address.is_unspecified()) {
+  if (!ec && v6 && o.ipv6->interface_index != 0) {
+    socket.set_option(asio::ip::multicast::outbound_interface(o.ipv6->interface_index), ec);
+  } else if (!ec && !v6 && !o.interface_address.is_unspecified()) {
     socket.set_option(asio::ip::multicast::outbound_interface(o.interface_address), ec);
   }
+  if (ec) {
+    std::error_code ignored;
+    socket.close(ignored);
+  }
   return ec ? core::classify_socket_error(ec) : std::error_code{};
+}
+
+// One search, shared by the families searching at once (one coroutine and socket each, one thread).
+struct search_run {
+  search_run(const discovery_options& o, const location_check& t, clock::time_point s, clock::time_point end)
+      : options(o), trust(t), start(s), listen_end(end) {}
+
+  const discovery_options& options;
+  const location_check& trust;
+  clock::time_point start;
+  clock::time_point listen_end;
+  discovery_result result;
+  bool done = false;
+  std::vector<asio::ip::udp::socket*> sockets;
+
+  // A family waiting for a datagram must see an earlier end at once, not at its next round.
+  void wake() {
+    for (auto* s : sockets) {
+      std::error_code ignored;
+      s->cancel(ignored);
+    }
+  }
+  void end_by(clock::time_point t) {
+    if (t >= listen_end) return;
+    listen_end = t;
+    wake();
+  }
+  void ignore(const asio::ip::address& responder, std::error_code why) {
+    ++result.ignored;
+    result.last_ignored = why;
+    log::debug("ignored SSDP answer from ", responder.to_string(), ": ", core::describe(why));
+  }
+
+  // One datagram from `responder`: ignored with a reason, merged into a known device, or a new device.
+  void judge(core::byte_span datagram, std::size_t size, const asio::ip::address& responder) {
+    // Past the cap, only a default gateway is still heard: a flood from another LAN host must not
+    // silence it, nor cost more than reading and dropping datagrams until the deadline.
+    const bool from_gateway = is_default_gateway(options, responder);
+    if (result.answers >= options.max_answers && !from_gateway) return;
+    ++result.answers;
+    if (size > options.wire_limits.max_message_size) return ignore(responder, errc::too_large);
+    auto answer = parse_search_response(datagram, options.wire_limits);
+    if (!answer) return ignore(responder, answer.error());
+    log::debug("SSDP answer from ", responder.to_string(), ": ST ", answer->st, ", LOCATION ", answer->location);
+    if (!is_gateway_target(answer->st)) return ignore(responder, errc::not_a_gateway);
+    if (const auto why = trust(*answer, responder)) return ignore(responder, why);
+    auto known = std::find_if(result.devices.begin(), result.devices.end(),
+                              [&](const found_device& d) { return d.response.location == answer->location; });
+    if (known != result.devices.end()) {
+      if (std::find(known->targets.begin(), known->targets.end(), answer->st) == known->targets.end() &&
+          known->targets.size() < options.search_targets.size() + 1) {
+        known->targets.push_back(answer->st);
+      }
+      return;
+    }
+    if (result.devices.size() >= options.max_devices) return;
+    found_device device;
+    device.responder = responder;
+    device.targets.push_back(answer->st);
+    device.response = std::move(*answer);
+    device.after = duration_cast<milliseconds>(clock::now() - start);
+    result.devices.push_back(std::move(device));
+    if (options.find_all) return;
+    if (from_gateway) {
+      done = true;
+      wake();
+    } else {
+      end_by(clock::now() + options.grace);
+    }
+  }
+};
+
+// One family's rounds and answers until the run ends. Errors: the socket's (classified), cancelled.
+asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::socket& socket, bool v6) {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  const auto& o = run.options;
+  core::bytes buffer(o.wire_limits.max_message_size + 1);  // one spare byte detects an oversize one
+  auto next_round = run.start;
+  unsigned round = 0;
+  while (!run.done && clock::now() < run.listen_end) {
+    if (round < max_rounds && clock::now() >= next_round) {
+      for (const auto& m : round_messages(o, v6, round)) {
+        auto [ec, n] = co_await socket.async_send_to(asio::buffer(m.message), m.to, use_tuple);
+        (void)n;
+        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+          co_return core::transport_errc::cancelled;
+        }
+        // One destination failing (no route to the unicast gateway, a sibling's wake) must not stop
+        // the others.
+        if (ec) {
+          log::debug("M-SEARCH to ", m.to.address().to_string(), " failed: ", ec.message());
+          continue;
+        }
+        ++run.result.sent;
+        log::debug("sent M-SEARCH to ", host_of(m.to.address(), m.to.port()), "\n", m.message);
+      }
+      ++round;
+      next_round = clock::now() + (round == 1 ? o.first_round_interval : o.round_interval);
+    }
+    const auto wait_end = round < max_rounds ? std::min(run.listen_end, next_round) : run.listen_end;
+    auto got = co_await core::async_receive_before(socket, buffer, wait_end);
+    if (got.error() == core::transport_errc::timed_out) continue;  // also a sibling's wake
+    if (!got) co_return got.error();
+    run.judge(core::byte_span(buffer.data(), std::min(got->size, buffer.size())), got->size, got->from.address());
+  }
+  co_return std::error_code{};
 }
 
 }  // namespace
@@ -75,93 +210,56 @@ bool is_gateway_target(std::string_view st) noexcept {
          st.starts_with("urn:schemas-upnp-org:service:WANPPPConnection:");
 }
 
+bool is_default_gateway(const discovery_options& options, const asio::ip::address& responder) noexcept {
+  if (responder.is_v4()) return options.gateway && responder.to_v4() == *options.gateway;
+  if (!options.ipv6 || !options.ipv6->gateway) return false;
+  // A link-local gateway answers with its scope id; the route names it with or without one.
+  const auto& g = *options.ipv6->gateway;
+  const auto r = responder.to_v6();
+  return r.to_bytes() == g.to_bytes() && (g.scope_id() == 0 || r.scope_id() == 0 || g.scope_id() == r.scope_id());
+}
+
 asio::awaitable<core::result<discovery_result>> async_discover(asio::any_io_executor executor,
                                                                discovery_options options, location_check trust) {
   co_await asio::this_coro::throw_if_cancelled(false);
   const auto start = clock::now();
   const auto deadline = start + options.deadline;
-  auto listen_end = options.find_all ? std::min(deadline, start + options.listen_for) : deadline;
-  asio::ip::udp::socket socket(executor);
-  if (const auto ec = open_socket(socket, options)) co_return ec;
-
-  discovery_result result;
-  core::bytes buffer(options.wire_limits.max_message_size + 1);  // one spare byte detects an oversize one
-  auto next_round = start;
-  unsigned round = 0;
-  while (clock::now() < listen_end) {
-    if (round < max_rounds && clock::now() >= next_round) {
-      for (const auto& m : round_messages(options, round)) {
-        auto [ec, n] = co_await socket.async_send_to(asio::buffer(m.message), m.to, use_tuple);
-        (void)n;
-        if (ec == asio::error::operation_aborted) co_return core::transport_errc::cancelled;
-        // One destination failing (no route to the unicast gateway) must not stop the others.
-        if (ec) {
-          log::debug("M-SEARCH to ", m.to.address().to_string(), " failed: ", ec.message());
-          continue;
-        }
-        ++result.sent;
-        log::debug("sent M-SEARCH to ", m.to.address().to_string(), ":", m.to.port(), "\n", m.message);
-      }
-      ++round;
-      next_round = clock::now() + (round == 1 ? options.first_round_interval : options.round_interval);
-    }
-    const auto wait_end = round < max_rounds ? std::min(listen_end, next_round) : listen_end;
-    auto got = co_await core::async_receive_before(socket, buffer, wait_end);
-    if (got.error() == core::transport_errc::timed_out) continue;
-    if (!got) co_return got.error();
-    const auto responder = got->from.address();
-    // Past the cap, only the default gateway is still heard: a flood from another LAN host must not
-    // silence it, nor cost more than reading and dropping datagrams until the deadline.
-    const bool from_gateway = options.gateway && responder == asio::ip::address(*options.gateway);
-    if (result.answers >= options.max_answers && !from_gateway) continue;
-    ++result.answers;
-    const core::byte_span datagram(buffer.data(), got->size);
-    const auto ignore = [&](std::error_code why) {
-      ++result.ignored;
-      result.last_ignored = why;
-      log::debug("ignored SSDP answer from ", responder.to_string(), ": ", core::describe(why));
-    };
-    if (got->size > options.wire_limits.max_message_size) {
-      ignore(errc::too_large);
-      continue;
-    }
-    auto answer = parse_search_response(datagram, options.wire_limits);
-    if (!answer) {
-      ignore(answer.error());
-      continue;
-    }
-    log::debug("SSDP answer from ", responder.to_string(), ": ST ", answer->st, ", LOCATION ", answer->location);
-    if (!is_gateway_target(answer->st)) {
-      ignore(errc::not_a_gateway);
-      continue;
-    }
-    if (const auto why = trust(*answer, responder)) {
-      ignore(why);
-      continue;
-    }
-    auto known = std::find_if(result.devices.begin(), result.devices.end(),
-                              [&](const found_device& d) { return d.response.location == answer->location; });
-    if (known != result.devices.end()) {
-      if (std::find(known->targets.begin(), known->targets.end(), answer->st) == known->targets.end() &&
-          known->targets.size() < options.search_targets.size() + 1) {
-        known->targets.push_back(answer->st);
-      }
-      continue;
-    }
-    if (result.devices.size() >= options.max_devices) continue;
-    found_device device;
-    device.responder = responder;
-    device.targets.push_back(answer->st);
-    device.response = std::move(*answer);
-    device.after = duration_cast<milliseconds>(clock::now() - start);
-    result.devices.push_back(std::move(device));
-    if (!options.find_all) {
-      if (from_gateway) break;
-      listen_end = std::min(listen_end, clock::now() + options.grace);
-    }
+  search_run run{options, trust, start, options.find_all ? std::min(deadline, start + options.listen_for) : deadline};
+  asio::ip::udp::socket socket4(executor);
+  asio::ip::udp::socket socket6(executor);
+  std::error_code open4, open6;
+  if (options.ipv4) {
+    open4 = open_socket(socket4, options, false);
+    if (open4) log::info("SSDP over IPv4 unavailable: ", core::describe(open4));
   }
-  result.elapsed = duration_cast<milliseconds>(clock::now() - start);
-  co_return result;
+  if (options.ipv6) {
+    open6 = open_socket(socket6, options, true);
+    if (open6) log::info("SSDP over IPv6 unavailable: ", core::describe(open6));
+  }
+  const bool use4 = options.ipv4 && !open4;
+  const bool use6 = options.ipv6 && !open6;
+  if (!use4 && !use6) co_return open4 ? open4 : (open6 ? open6 : make_error_code(core::transport_errc::network_unreachable));
+  if (use4) run.sockets.push_back(&socket4);
+  if (use6) run.sockets.push_back(&socket6);
+
+  std::error_code failed4, failed6;
+  if (use4 && use6) {
+    using namespace asio::experimental::awaitable_operators;
+    std::tie(failed4, failed6) = co_await (search_family(run, socket4, false) && search_family(run, socket6, true));
+  } else if (use4) {
+    failed4 = co_await search_family(run, socket4, false);
+  } else {
+    failed6 = co_await search_family(run, socket6, true);
+  }
+  if (failed4 == core::transport_errc::cancelled || failed6 == core::transport_errc::cancelled) {
+    co_return core::transport_errc::cancelled;
+  }
+  // A family that failed while another searched on is logged; the search fails only if all did.
+  if ((failed4 || !use4) && (failed6 || !use6)) co_return failed4 ? failed4 : failed6;
+  if (failed4) log::info("SSDP over IPv4 stopped: ", core::describe(failed4));
+  if (failed6) log::info("SSDP over IPv6 stopped: ", core::describe(failed6));
+  run.result.elapsed = duration_cast<milliseconds>(clock::now() - start);
+  co_return std::move(run.result);
 }
 
 }  // namespace natpunch::ssdp

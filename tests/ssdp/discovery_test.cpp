@@ -124,3 +124,109 @@ TEST_CASE("ssdp discovery: silence ends at the deadline with nothing found, not 
   // Round 0 (IGD:1) and round 1 at 150 ms (five targets), to the group only; round 2 was due at 550 ms.
   CHECK(found->sent == 6);
 }
+
+namespace {
+
+// IPv6 loopback may be switched off (a container with disable_ipv6): the IPv6 cases then say so.
+bool have_ipv6_loopback() {
+  asio::io_context io;
+  asio::ip::udp::socket s(io);
+  std::error_code ec;
+  s.open(asio::ip::udp::v6(), ec);
+  if (!ec) s.bind({asio::ip::address_v6::loopback(), 0}, ec);
+  return !ec;
+}
+
+ssdp::ipv6_search ipv6_to(const test::udp_peer& peer) {
+  ssdp::ipv6_search v6;
+  v6.groups = {asio::ip::address_v6::loopback()};
+  v6.source = asio::ip::address_v6::loopback();
+  v6.port = peer.endpoint().port();
+  return v6;
+}
+
+}  // namespace
+
+TEST_CASE("ssdp discovery over IPv6: the HOST header names the group in brackets, the answer is found") {
+  if (!have_ipv6_loopback()) {
+    MESSAGE("skipped: no IPv6 loopback here (::1 cannot be bound), so nothing can answer over IPv6");
+    return;
+  }
+  asio::io_context io;
+  test::udp_peer peer(
+      io,
+      [](const test::bytes& req, unsigned) {
+        if (st_of(req) != std::string(ssdp::igd1)) return std::vector<test::bytes>{};
+        return std::vector<test::bytes>{answer(std::string(ssdp::igd1), "http://[fd00:86::1]:5000/rootDesc.xml")};
+      },
+      asio::ip::address_v6::loopback());
+  auto o = options_for(peer);
+  o.ipv4 = false;
+  o.ipv6 = ipv6_to(peer);
+  o.ipv6->gateway = asio::ip::address_v6::loopback();  // the gateway answering ends the wait at once
+  const auto start = std::chrono::steady_clock::now();
+  auto found = test::run(io, ssdp::async_discover(io.get_executor(), o, trust_all));
+  REQUIRE(found.has_value());
+  REQUIRE(found->devices.size() == 1);
+  CHECK(found->devices[0].responder == asio::ip::address(asio::ip::address_v6::loopback()));
+  CHECK(found->devices[0].response.location == "http://[fd00:86::1]:5000/rootDesc.xml");
+  CHECK(std::chrono::steady_clock::now() - start < 140ms);  // before round 1: no grace, no deadline
+  // Round 0: IGD:1 to the group and to the gateway (here the same peer).
+  REQUIRE(peer.requests().size() == 2);
+  const std::string first(peer.requests()[0].begin(), peer.requests()[0].end());
+  CHECK(first.find("\r\nHOST: [::1]:" + std::to_string(peer.endpoint().port()) + "\r\n") != std::string::npos);
+}
+
+TEST_CASE("ssdp discovery over both families: answers merge, and the gateway on one ends the other's wait") {
+  if (!have_ipv6_loopback()) {
+    MESSAGE("skipped: no IPv6 loopback here (::1 cannot be bound), so nothing can answer over IPv6");
+    return;
+  }
+  asio::io_context io;
+  // IPv4: a device that is not the gateway, answering every search.
+  test::udp_peer peer4(io, [](const test::bytes&, unsigned) {
+    return std::vector<test::bytes>{answer(std::string(ssdp::igd1), "http://192.168.1.7:5000/d.xml")};
+  });
+  // IPv6: the gateway, answering only the second round (as if the first datagram were lost).
+  test::udp_peer peer6(
+      io,
+      [](const test::bytes& req, unsigned) {
+        if (st_of(req) != std::string(ssdp::igd2)) return std::vector<test::bytes>{};
+        return std::vector<test::bytes>{answer(std::string(ssdp::igd2), "http://[fd00:86::1]:5000/rootDesc.xml")};
+      },
+      asio::ip::address_v6::loopback());
+  auto o = options_for(peer4);
+  o.grace = 1000ms;  // long: only the IPv6 gateway's answer may end the search early
+  o.deadline = 2000ms;
+  o.ipv6 = ipv6_to(peer6);
+  o.ipv6->groups.clear();
+  o.ipv6->gateway = asio::ip::address_v6::loopback();
+  const auto start = std::chrono::steady_clock::now();
+  auto found = test::run(io, ssdp::async_discover(io.get_executor(), o, trust_all));
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(found.has_value());
+  REQUIRE(found->devices.size() == 2);
+  CHECK(found->devices[0].responder.is_v4());
+  CHECK(found->devices[1].responder.is_v6());
+  CHECK(ssdp::is_default_gateway(o, found->devices[1].responder));
+  CHECK_FALSE(ssdp::is_default_gateway(o, found->devices[0].responder));
+  // Round 1 is at ~150 ms: the IPv6 gateway's answer then ends both families, long before the grace.
+  CHECK(took >= 140ms);
+  CHECK(took < 600ms);
+}
+
+TEST_CASE("ssdp discovery: is_default_gateway matches a link-local gateway with or without its scope id") {
+  ssdp::discovery_options o;
+  o.gateway = asio::ip::make_address_v4("192.168.1.1");
+  o.ipv6 = ssdp::ipv6_search{};
+  o.ipv6->gateway = asio::ip::make_address_v6("fe80::1");
+  CHECK(ssdp::is_default_gateway(o, asio::ip::make_address("192.168.1.1")));
+  CHECK_FALSE(ssdp::is_default_gateway(o, asio::ip::make_address("192.168.1.2")));
+  CHECK(ssdp::is_default_gateway(o, asio::ip::make_address("fe80::1%2")));
+  CHECK(ssdp::is_default_gateway(o, asio::ip::make_address("fe80::1")));
+  CHECK_FALSE(ssdp::is_default_gateway(o, asio::ip::make_address("fe80::2")));
+  o.ipv6->gateway->scope_id(3);
+  CHECK_FALSE(ssdp::is_default_gateway(o, asio::ip::make_address("fe80::1%2")));
+  // A v4-mapped address is not the IPv4 gateway's answer: the families are kept apart.
+  CHECK_FALSE(ssdp::is_default_gateway(o, asio::ip::make_address("::ffff:192.168.1.1")));
+}

@@ -48,8 +48,8 @@ class udp_peer {
  public:
   using script = std::function<std::vector<bytes>(const bytes& request, unsigned index)>;
 
-  udp_peer(asio::io_context& io, script answer)
-      : socket_(io, asio::ip::udp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0)), answer_(std::move(answer)) {
+  udp_peer(asio::io_context& io, script answer, const asio::ip::address& at = asio::ip::make_address_v4("127.0.0.1"))
+      : socket_(io, asio::ip::udp::endpoint(at, 0)), answer_(std::move(answer)) {
     asio::co_spawn(io, serve(), asio::detached);
   }
 

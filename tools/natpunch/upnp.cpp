@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include <net/if.h>
+
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/this_coro.hpp>
 
@@ -23,30 +25,41 @@ using std::chrono::milliseconds;
 // one and the resends, and keeps "no IGD here" from eating a long --timeout.
 constexpr milliseconds max_discovery{3000};
 
-std::optional<asio::ip::address> default_gateway(const upnp_target& target) {
-  if (!target.gateway) return std::nullopt;
-  return asio::ip::address(*target.gateway);
-}
-
-// One SSDP search for both callers (a command's IGD, `discover`'s list): the multicast leaves by the
-// interface that faces the gateway, the gateway is asked by unicast too, and a LOCATION is followed
-// only under soap::check_location's trust rule.
-asio::awaitable<core::result<ssdp::discovery_result>> search(const upnp_target& target, bool find_all) {
+// One SSDP search's options for both callers (a command's IGD, `discover`'s list): the multicast
+// leaves by the interface that faces the gateway, and the gateway is asked by unicast too.
+ssdp::discovery_options discovery_options_for(const upnp_target& target, bool find_all) {
   ssdp::discovery_options o;
+  o.ipv4 = target.search_v4;
   o.gateway = target.gateway;
   if (target.gateway) {
     if (auto local = core::local_address_towards(*target.gateway); local && local->is_v4()) {
       o.interface_address = local->to_v4();
     }
   }
+  if (target.search_v6) {
+    ssdp::ipv6_search v6;
+    v6.interface_index = target.interface6;
+    v6.gateway = target.gateway6;
+    if (target.source6) v6.source = *target.source6;
+    o.ipv6 = v6;
+  }
   o.deadline = std::min(target.deadline, max_discovery);
   o.find_all = find_all;
   if (find_all) o.listen_for = std::min(o.deadline, milliseconds(1500));
-  const auto gateway = default_gateway(target);
+  return o;
+}
+
+// A LOCATION is followed only under soap::check_location's trust rule, with the default gateway of the
+// responder's family.
+asio::awaitable<core::result<ssdp::discovery_result>> search(const ssdp::discovery_options& o) {
+  const std::optional<asio::ip::address> gateway4 =
+      o.gateway ? std::optional<asio::ip::address>(*o.gateway) : std::nullopt;
+  const std::optional<asio::ip::address> gateway6 =
+      o.ipv6 && o.ipv6->gateway ? std::optional<asio::ip::address>(*o.ipv6->gateway) : std::nullopt;
   co_return co_await ssdp::async_discover(
       co_await asio::this_coro::executor, o,
-      [gateway](const ssdp::search_response& r, const asio::ip::address& responder) -> std::error_code {
-        auto checked = soap::check_location(r.location, responder, gateway);
+      [gateway4, gateway6](const ssdp::search_response& r, const asio::ip::address& responder) -> std::error_code {
+        auto checked = soap::check_location(r.location, responder, responder.is_v6() ? gateway6 : gateway4);
         return checked ? std::error_code{} : checked.error();
       });
 }
@@ -77,6 +90,30 @@ upnp_target upnp_target_for(const invocation& inv) {
   } else if (auto found = core::find_default_gateway_v4(); found && found->address.is_v4()) {
     t.gateway = found->address.to_v4();
   }
+  const bool pinhole = inv.cmd.kind == command_kind::pinhole;
+  t.search_v4 = !pinhole;
+  t.search_v6 = pinhole || inv.cmd.kind == command_kind::discover;
+  if (!t.search_v6) return t;
+  std::string interface;
+  if (inv.options.gateway) {
+    std::error_code ec;
+    const auto a = asio::ip::make_address(*inv.options.gateway, ec);
+    if (!ec && a.is_v6()) t.gateway6 = a.to_v6();
+  } else if (auto hop = core::find_default_gateway_v6(); hop && hop->address.is_v6()) {
+    t.gateway6 = hop->address.to_v6();
+    interface = hop->interface;
+  }
+  if (!interface.empty()) {
+    t.interface6 = ::if_nametoindex(interface.c_str());
+    if (t.gateway6 && t.gateway6->is_link_local()) t.gateway6->scope_id(t.interface6);
+  }
+  // A global or ULA source, so the gateway answers from the address its LOCATION names: the one facing a
+  // routable gateway, else one on the default route's interface.
+  if (t.gateway6 && !t.gateway6->is_link_local()) {
+    if (auto local = core::local_address_towards(*t.gateway6); local && local->is_v6()) t.source6 = local->to_v6();
+  } else if (!interface.empty()) {
+    if (auto a = core::routable_address_v6(interface)) t.source6 = *a;
+  }
   return t;
 }
 
@@ -89,16 +126,16 @@ asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client,
     if (!gw) co_return gw.error();
     session.gw = std::move(*gw);
   } else {
-    const auto gateway = default_gateway(target);
-    auto found = co_await search(target, false);
+    const auto options = discovery_options_for(target, false);
+    auto found = co_await search(options);
     if (!found) co_return found.error();
     log::info("SSDP: ", found->devices.size(), " IGD(s) in ", found->elapsed.count(), " ms (", found->sent,
               " searches sent, ", found->answers, " answers)");
     auto devices = std::move(found->devices);
     // Deterministic whatever the answer order: the default gateway's first, then by LOCATION.
     std::sort(devices.begin(), devices.end(), [&](const ssdp::found_device& a, const ssdp::found_device& b) {
-      const bool a_gw = gateway && a.responder == *gateway;
-      const bool b_gw = gateway && b.responder == *gateway;
+      const bool a_gw = ssdp::is_default_gateway(options, a.responder);
+      const bool b_gw = ssdp::is_default_gateway(options, b.responder);
       if (a_gw != b_gw) return a_gw;
       return a.response.location < b.response.location;
     });
@@ -329,8 +366,8 @@ asio::awaitable<unsigned> probe_port_control(const invocation& inv, const upnp_t
 // discover: every IGD that answers within the listening window, and whether the default gateway also
 // speaks PCP or NAT-PMP.
 asio::awaitable<int> run_discover(const invocation& inv, soap::client& c, const upnp_target& target) {
-  const auto gateway = default_gateway(target);
-  auto found = co_await search(target, true);
+  const auto options = discovery_options_for(target, true);
+  auto found = co_await search(options);
   if (!found) co_return fail(inv, "SSDP discovery", found.error(), c);
   unsigned usable = 0;
   for (const auto& d : found->devices) {
@@ -342,7 +379,7 @@ asio::awaitable<int> run_discover(const invocation& inv, soap::client& c, const 
     } else {
       gw = location.error();
     }
-    const bool is_default = gateway && d.responder == *gateway;
+    const bool is_default = ssdp::is_default_gateway(options, d.responder);
     if (inv.options.json) {
       json_object j;
       j.add("protocol", "upnp")
@@ -405,7 +442,8 @@ asio::awaitable<int> run_pinhole(const invocation& inv, soap::client& c, const u
   }
   if (!s.gw.address.is_v6() || !s.local.is_v6()) {
     std::cerr << "natpunch: pinholes are asked over IPv6 (gateways refuse them over IPv4): give the gateway's "
-                 "IPv6 description URL, e.g. --igd http://[fd00::1]:5000/rootDesc.xml\n";
+                 "IPv6 description URL, e.g. --igd http://[fd00::1]:5000/rootDesc.xml, or no --igd (then SSDP "
+                 "searches over IPv6)\n";
     co_return exit_usage;
   }
   json_object out;
@@ -479,6 +517,14 @@ asio::awaitable<int> run_upnp_command(const invocation& inv, asio::any_io_execut
   // --timeout bounds the whole command, however many calls a list or a range delete takes.
   c.set_overall_deadline(std::chrono::steady_clock::now() + inv.options.timeout);
   const upnp_target target = upnp_target_for(inv);
+  if (inv.cmd.kind == command_kind::pinhole && !target.igd_url && !target.gateway6) {
+    if (inv.options.json) {
+      print_error(true, "finding the IPv6 IGD for a pinhole", make_error_code(core::route_errc::no_default_route));
+    }
+    std::cerr << "natpunch: pinholes are asked over IPv6, and this host has no IPv6 default route: give "
+                 "--igd http://[ADDR]:PORT/... (or an IPv6 --gateway)\n";
+    co_return exit_unreachable;
+  }
   if (inv.cmd.kind == command_kind::discover) co_return co_await run_discover(inv, c, target);
   auto session = co_await async_find_igd(c, target);
   if (!session) co_return fail(inv, "finding a UPnP IGD", session.error(), c);

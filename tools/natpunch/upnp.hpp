@@ -23,6 +23,15 @@ namespace natpunch::cli {
 struct upnp_target {
   std::optional<std::string> igd_url;           // --igd
   std::optional<asio::ip::address_v4> gateway;  // --gateway, else the default route's (unicast search, trust)
+  // Which families SSDP searches: IPv4 for port mappings, IPv6 for pinholes (gateways take those only
+  // over IPv6), both for `discover`.
+  bool search_v4 = true;
+  bool search_v6 = false;
+  // The IPv6 side (search_v6): an IPv6 --gateway, else the IPv6 default route's next hop; its interface;
+  // a global or ULA address there as the source.
+  std::optional<asio::ip::address_v6> gateway6;
+  unsigned interface6 = 0;
+  std::optional<asio::ip::address_v6> source6;
   std::chrono::milliseconds deadline{std::chrono::seconds(10)};
 };
 

@@ -26,7 +26,23 @@ namespace natpunch::ssdp {
 // http only, never loopback, link-local, multicast or unspecified), since URLs are soap/'s business.
 using location_check = std::function<std::error_code(const search_response&, const asio::ip::address& responder)>;
 
+// The IPv6 search (UDA 2.0 §1.3.2): link-local (ff02::c) and site-local (ff05::c) groups on one
+// interface, and the IPv6 default gateway by unicast.
+struct ipv6_search {
+  // The LAN interface: the scope of ff02::c and the outgoing interface of both groups. 0: the kernel's.
+  unsigned interface_index = 0;
+  // Bound as the source: a global or ULA address of that interface, so that a gateway answers from its
+  // own address of the same scope, the one its LOCATION names (from a link-local source, miniupnpd
+  // answers from its link-local address with a ULA LOCATION, which the trust rule cannot match).
+  asio::ip::address_v6 source = asio::ip::address_v6::any();
+  std::optional<asio::ip::address_v6> gateway;
+  std::vector<asio::ip::address_v6> groups{asio::ip::make_address_v6("ff02::c"), asio::ip::make_address_v6("ff05::c")};
+  std::uint16_t port = 1900;
+};
+
 struct discovery_options {
+  // false: no IPv4 search (only `ipv6`).
+  bool ipv4 = true;
   // Multicast goes out of the interface holding this IPv4 address (the local address facing the gateway).
   asio::ip::address_v4 interface_address = asio::ip::address_v4::any();
   // The default gateway: also asked by unicast M-SEARCH at the same time (UDA 1.1 §1.3.2), since some
@@ -59,6 +75,9 @@ struct discovery_options {
   std::chrono::milliseconds first_round_interval{std::chrono::milliseconds(150)};
   std::chrono::milliseconds round_interval{std::chrono::milliseconds(400)};
   limits wire_limits{};
+  // Set: IPv6 is searched at the same time (a second socket; the answers are merged, and the deadline,
+  // grace, caps and rounds are shared). When only one family can open its socket, the other goes on alone.
+  std::optional<ipv6_search> ipv6;
 };
 
 // One device that answered with a usable search target and a trusted LOCATION.
@@ -81,9 +100,12 @@ struct discovery_result {
 // True for a search target (or ST in an answer) that names an IGD or one of its WAN connection services.
 bool is_gateway_target(std::string_view st) noexcept;
 
+// True when `responder` is the default gateway of its family (options.gateway or options.ipv6->gateway).
+bool is_default_gateway(const discovery_options& options, const asio::ip::address& responder) noexcept;
+
 // Searches until one usable device answered (or, with find_all, until listen_for), or the deadline.
 // Finding nothing is not an error: devices is empty and last_ignored says why, if anything answered.
-// Errors: socket errors (e.g. network_unreachable), cancelled.
+// Errors: socket errors (e.g. network_unreachable) when no family could search, cancelled.
 asio::awaitable<core::result<discovery_result>> async_discover(asio::any_io_executor executor,
                                                                discovery_options options, location_check trust);
 
