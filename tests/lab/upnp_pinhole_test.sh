@@ -26,9 +26,21 @@ fi
 url="http://[$LAB_GW_IP6]:$LAB_HTTP_PORT/rootDesc.xml"
 np() { lab_natpunch --igd "$url" --timeout 10 "$@"; }
 json_check() { lab_json_check "$@"; }
+# lines_check TEXT EXPR: EXPR over `ds`, every JSON line of TEXT.
+lines_check() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+ds = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
+if not eval("(" + sys.argv[2] + ")", {}, {"ds": ds}):
+    sys.exit(f"# {sys.argv[2]} is false for {ds}")
+PY
+}
+# The pinhole record (pinhole list) of this run, not the invoking user's.
+export NATPUNCH_STATE_DIR
 
 echo "# natpunch: $NATPUNCH"
 lab_up
+NATPUNCH_STATE_DIR=$LAB_DIR/state
 echo "# lab $LAB_PREFIX up in ${LAB_UP_SECONDS}s (gateway $LAB_GW_IP6, LAN host $LAB_LAN_IP6)"
 
 np --json pinhole status
@@ -54,11 +66,46 @@ lab_step "after update: still reachable" lab_prove_tcp6 8443 reachable
 
 np pinhole delete "$id"
 lab_step "pinhole delete $id exits 0" test "$RC" -eq 0
+np --json pinhole list
+lab_step "pinhole list after delete: the record no longer holds pinhole $id" test -z "$OUT"
 lab_step "after delete: [$LAB_LAN_IP6]:8443 unreachable from inet" lab_prove_tcp6 8443 unreachable
 lab_step "after delete: the ruleset no longer holds it" lab_pinhole_unlisted tcp 8443
 np --json pinhole delete "$id"
 lab_step "deleting it again: the gateway's refusal, with its code and text (exit 1)" \
   json_check "$OUT" "d['error']['category'] == 'upnp-firewall' and d['error']['gateway_text'] != ''"
+
+# --- without --igd: SSDP over IPv6 (ff02::c, ff05::c, and the IPv6 default gateway by unicast) ----
+lab_natpunch --json --timeout 10 discover
+lab_step "discover: the IGD answered over IPv6 from $LAB_GW_IP6 (default gateway), with IPv6 pinholes" \
+  lines_check "$OUT" "any(d.get('responder') == '$LAB_GW_IP6' and d['default_gateway'] and d['ipv6_firewall']
+and d['location'] == '$url' for d in ds)"
+lab_step "discover: and over IPv4 from $LAB_GW_IP" lines_check "$OUT" "any(d.get('responder') == '$LAB_GW_IP' for d in ds)"
+
+lab_natpunch --json --timeout 10 pinhole add 8444/tcp --lifetime 600
+lab_step "pinhole add 8444/tcp without --igd: found over IPv6, exit 0" \
+  json_check "$OUT" "d['gateway'] == '$LAB_GW_IP6' and d['internal_ip'] == '$LAB_LAN_IP6' and d['internal_port'] == 8444"
+id2=$(lab_json_get "$OUT" id || true)
+id2=${id2:-2}
+lab_step "after add: inet reaches [$LAB_LAN_IP6]:8444" lab_prove_tcp6 8444 reachable
+lab_natpunch --json --timeout 10 pinhole add 8445/udp --lifetime 600
+id3=$(lab_json_get "$OUT" id || true)
+id3=${id3:-3}
+
+lab_natpunch --json --timeout 10 pinhole list
+lab_step "pinhole list: both recorded pinholes, each with the gateway's packet count" \
+  lines_check "$OUT" "sorted((d['id'], d['internal_port'], d['transport']) for d in ds) == sorted([($id2, 8444, 'tcp'), ($id3, 8445, 'udp')])
+and all(isinstance(d['packets'], int) and 0 < d['expires_in'] <= 600 and d['gateway'] == '$LAB_GW_IP6' for d in ds)"
+
+# Closed behind the record's back (another state dir = another program): list asks, hears that the ID is
+# unknown (miniupnpd 2.3.1 says InvalidArgs 402 where the spec says NoSuchEntry 704), forgets it.
+NATPUNCH_STATE_DIR=$LAB_DIR/other lab_natpunch --timeout 10 pinhole delete "$id3"
+lab_natpunch --timeout 10 pinhole list
+lab_step "pinhole list: a pinhole closed elsewhere is found gone and forgotten" \
+  bash -c "grep -q '^1 pinhole(s) opened by natpunch' <<<\"\$1\" && grep -q '1 expired or closed, forgotten' <<<\"\$1\"" _ "$OUT"
+lab_step "the record file now holds only pinhole $id2" \
+  bash -c "[[ \$(grep -vc '^#' '$NATPUNCH_STATE_DIR/pinholes') -eq 1 ]] && grep -q \"\$(printf '\\t%s\\t' $id2)\" '$NATPUNCH_STATE_DIR/pinholes'"
+lab_natpunch --timeout 10 pinhole delete "$id2"
+lab_step "pinhole delete $id2 (found over IPv6): [$LAB_LAN_IP6]:8444 unreachable again" lab_prove_tcp6 8444 unreachable
 
 # Over IPv4 the gateway refuses pinholes (606); natpunch says so before asking.
 lab_natpunch --igd "$LAB_ROOTDESC_URL" --timeout 10 pinhole add 8443/tcp

@@ -211,5 +211,8 @@ TEST_CASE("cli: pinhole actions") {
   CHECK(parse_error({"pinhole", "delete", "65536"}).find("needs the pinhole's ID") != std::string::npos);
   CHECK(parse_error({"pinhole", "delete", "1", "--lifetime", "5"}).find("--lifetime goes with") != std::string::npos);
   CHECK(parse_error({"pinhole", "status", "x"}).find("takes no argument") != std::string::npos);
+  CHECK(parse_ok({"pinhole", "list"}).cmd.pinhole_action == "list");
+  CHECK(parse_error({"pinhole", "list", "1"}).find("pinhole list takes no argument") != std::string::npos);
+  CHECK(help_text("pinhole").find("NATPUNCH_STATE_DIR") != std::string::npos);
   CHECK(help_text("pinhole").find("usage: natpunch [OPTIONS] pinhole add") != std::string::npos);
 }

@@ -251,11 +251,11 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
       if (!positional.empty()) return usage_error{topic + " takes no argument", topic};
       break;
     case command_kind::pinhole: {
-      // pinhole add PORT/tcp|udp | update ID | delete ID | check ID | status
+      // pinhole add PORT/tcp|udp | update ID | delete ID | check ID | list | status
       const std::string action = positional.empty() ? "" : positional[0];
       inv.cmd.pinhole_action = action;
-      if (action == "status") {
-        if (positional.size() != 1) return usage_error{"pinhole status takes no argument", topic};
+      if (action == "status" || action == "list") {
+        if (positional.size() != 1) return usage_error{"pinhole " + action + " takes no argument", topic};
       } else if (action == "add") {
         const auto spec = positional.size() == 2 ? parse_port_spec(positional[1]) : std::nullopt;
         if (!spec || spec->external_port) return usage_error{"pinhole add needs PORT/tcp|udp (e.g. 443/tcp)", topic};
@@ -269,7 +269,8 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
         if (action == "update" && !lifetime_given) return usage_error{"pinhole update needs --lifetime SEC", topic};
         if (inv.cmd.lifetime > 86400) return usage_error{"a pinhole's --lifetime is 1 to 86400 s (UPnP's limit)", topic};
       } else {
-        return usage_error{"pinhole needs an action: add PORT/tcp|udp, update ID, delete ID, check ID or status", topic};
+        return usage_error{"pinhole needs an action: add PORT/tcp|udp, update ID, delete ID, check ID, list or status",
+                           topic};
       }
       break;
     }
@@ -438,18 +439,28 @@ examples:
   if (topic == "pinhole") {
     return R"(usage: natpunch [OPTIONS] pinhole add PORT/tcp|udp [--lifetime SEC]
        natpunch [OPTIONS] pinhole update ID --lifetime SEC
-       natpunch [OPTIONS] pinhole delete ID | check ID | status
+       natpunch [OPTIONS] pinhole delete ID | check ID | list | status
 
 UPnP IGD:2 IPv6 firewall control (WANIPv6FirewallControl): open this host's own IPv6 address and PORT
 to inbound connections from anywhere (IPv6 needs no address translation, only a hole in the firewall).
 add prints the pinhole's ID; update renews it, delete closes it, check says whether packets went
-through it, status shows whether the firewall is on and pinholes are allowed. The gateway must be
-reached over IPv6 (it refuses pinholes asked over IPv4): give its description URL with --igd.
+through it, status shows whether the firewall is on and pinholes are allowed.
+
+The gateway is asked over IPv6 (gateways refuse pinholes asked over IPv4): SSDP searches ff02::c and
+ff05::c on the IPv6 default route's interface, or give the IPv6 description URL with --igd.
+
+UPnP has no action that lists a gateway's pinholes: natpunch records the ones it adds, updates and
+deletes in $NATPUNCH_STATE_DIR/pinholes (default $XDG_STATE_HOME/natpunch/pinholes, else
+~/.local/state/natpunch/pinholes), and list shows those still open on this gateway, each with its
+packet count; pinholes opened by other programs are not shown.
 
   --lifetime SEC   1..86400 s (default 3600); the gateway closes the pinhole after it
 
 examples:
-  natpunch --igd http://[fd00::1]:5000/rootDesc.xml pinhole add 443/tcp --lifetime 7200
+  natpunch pinhole add 443/tcp --lifetime 7200
+  natpunch --json pinhole list    one line per pinhole: {"protocol":"upnp","gateway":"fd00::1","id":1,
+                                  "internal_ip":"fd00::20","internal_port":443,"transport":"tcp",
+                                  "lifetime":7200,"expires_in":7170,"packets":12}
   natpunch --igd http://[fd00::1]:5000/rootDesc.xml --json pinhole check 1
 )";
   }
@@ -493,7 +504,7 @@ commands:
   status                                UPnP: the WAN connection, uptime, link rates, public address
   list                                  UPnP: every mapping the gateway holds
   delete-range FIRST-LAST/tcp|udp       UPnP: remove this host's mappings in a port range
-  pinhole add|update|delete|check|status   UPnP: IPv6 firewall pinholes to this host
+  pinhole add|update|delete|check|list|status   UPnP: IPv6 firewall pinholes to this host
   help [COMMAND]                        this text, or one command's (also: COMMAND --help)
 
 options:

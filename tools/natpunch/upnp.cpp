@@ -14,6 +14,7 @@
 #include "natpunch/natpmp/client.hpp"
 #include "natpunch/pcp/client.hpp"
 #include "output.hpp"
+#include "pinhole_store.hpp"
 
 namespace natpunch::cli {
 namespace {
@@ -432,6 +433,124 @@ asio::awaitable<int> run_discover(const invocation& inv, soap::client& c, const 
   co_return exit_ok;
 }
 
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The record of this host's pinholes (pinhole_store.hpp). The gateway holds the truth: a file that
+// cannot be read or written costs a warning on add, update and delete, and fails only `pinhole list`.
+struct pinhole_book {
+  std::optional<std::filesystem::path> file = pinhole_file();
+  std::vector<pinhole_record> records;
+
+  std::error_code load() {
+    if (!file) return make_error_code(std::errc::no_such_file_or_directory);
+    auto parsed = load_pinholes(*file);
+    if (!parsed) return parsed.error();
+    if (parsed->skipped) {
+      std::cerr << "natpunch: warning: " << parsed->skipped << " unreadable line(s) in " << printable(file->string())
+                << " skipped (and dropped when it is next written)\n";
+    }
+    records = std::move(parsed->records);
+    return {};
+  }
+  std::error_code save() const { return file ? save_pinholes(*file, records) : make_error_code(std::errc::no_such_file_or_directory); }
+
+  // Applies `change` to the records and writes them back; a failure is a warning.
+  template <typename Change>
+  void update(Change change) {
+    std::error_code ec = load();
+    if (!ec) {
+      change(records);
+      ec = save();
+    }
+    if (ec) {
+      std::cerr << "natpunch: warning: pinhole record " << (file ? printable(file->string()) : std::string("(no HOME)"))
+                << " not updated: " << ec.message() << " (pinhole list will not show this change)\n";
+    }
+  }
+};
+
+// The gateway no longer holds this ID: NoSuchEntry (704) as WANIPv6FirewallControl says, or, from
+// miniupnpd 2.3.1, InvalidArgs (402) for an ID it does not know (tests/data/upnp, DeletePinhole.not_found;
+// our request's arguments are well-formed, so 402 can mean nothing else there).
+bool pinhole_gone(const std::error_code& ec) {
+  return ec == soap::firewall_error::no_such_entry || ec == std::error_code(402, soap::firewall_error_category());
+}
+
+auto same_pinhole(const std::string& igd, std::uint16_t id) {
+  return [igd, id](const pinhole_record& r) { return r.igd == igd && r.id == id; };
+}
+
+// pinhole list: the pinholes recorded for this gateway, each asked for its packet count. One the gateway
+// no longer holds (pinhole_gone), or whose lifetime ran out by our record, is dropped from the file.
+asio::awaitable<int> run_pinhole_list(const invocation& inv, soap::client& c, const upnp_session& s) {
+  const std::string where = s.gw.address.to_string();
+  const std::string igd = soap::to_string(s.gw.location);
+  pinhole_book book;
+  if (const auto ec = book.load()) {
+    print_error(inv.options.json, "reading the pinhole record " + (book.file ? book.file->string() : std::string("(HOME unset)")), ec);
+    co_return exit_status_for(ec);
+  }
+  const auto now = unix_now();
+  std::vector<pinhole_record> kept;
+  unsigned shown = 0, gone = 0;
+  for (auto& r : book.records) {
+    if (r.igd != igd) {
+      kept.push_back(r);
+      continue;
+    }
+    if (r.expired(now)) {
+      ++gone;
+      continue;
+    }
+    auto packets = co_await c.async_call(s.gw, soap::get_pinhole_packets_call(r.id));
+    core::result<std::uint32_t> n = packets ? soap::decode_pinhole_packets(*packets) : core::result<std::uint32_t>(packets.error());
+    if (!n && pinhole_gone(n.error())) {
+      ++gone;
+      continue;
+    }
+    if (!n && n.error() == core::transport_errc::cancelled) co_return exit_interrupted;
+    kept.push_back(r);
+    ++shown;
+    const auto expires_in = r.since + std::int64_t{r.lifetime} - now;
+    if (inv.options.json) {
+      json_object o;
+      o.add("protocol", "upnp")
+          .add("gateway", where)
+          .add("id", std::int64_t{r.id})
+          .add("internal_ip", r.internal_ip)
+          .add("internal_port", std::int64_t{r.internal_port})
+          .add("transport", core::to_string(r.transport))
+          .add("lifetime", std::int64_t{r.lifetime})
+          .add("expires_in", expires_in);
+      if (n) {
+        o.add("packets", std::int64_t{*n});
+      } else {
+        o.add("error", core::describe(n.error()));
+      }
+      std::cout << o.str() << "\n";
+    } else {
+      std::cout << "  " << r.id << ": " << core::to_string(r.transport) << " [" << r.internal_ip << "]:" << r.internal_port
+                << "  expires in " << expires_in << " s  "
+                << (n ? std::to_string(*n) + " packet(s)" : "gateway: " + core::describe(n.error())) << "\n";
+    }
+  }
+  if (!inv.options.json) {
+    std::cout << shown << " pinhole(s) opened by natpunch on " << where << " (" << printable(book.file->string()) << ")";
+    if (gone) std::cout << "; " << gone << " expired or closed, forgotten";
+    std::cout << "\n  UPnP cannot list a gateway's pinholes: those opened by other programs are not shown\n";
+  }
+  std::cout.flush();
+  if (gone) {
+    book.records = std::move(kept);
+    if (const auto ec = book.save()) {
+      std::cerr << "natpunch: warning: " << printable(book.file->string()) << " not rewritten: " << ec.message() << "\n";
+    }
+  }
+  co_return exit_ok;
+}
+
 asio::awaitable<int> run_pinhole(const invocation& inv, soap::client& c, const upnp_session& s) {
   const auto& cmd = inv.cmd;
   const std::string& action = cmd.pinhole_action;
@@ -446,6 +565,8 @@ asio::awaitable<int> run_pinhole(const invocation& inv, soap::client& c, const u
                  "searches over IPv6)\n";
     co_return exit_usage;
   }
+  if (action == "list") co_return co_await run_pinhole_list(inv, c, s);
+  const std::string igd = soap::to_string(s.gw.location);
   json_object out;
   out.add("protocol", "upnp").add("gateway", where);
   std::string text;
@@ -465,6 +586,10 @@ asio::awaitable<int> run_pinhole(const invocation& inv, soap::client& c, const u
     auto r = co_await c.async_call(s.gw, soap::add_pinhole_call(p));
     core::result<std::uint16_t> id = r ? soap::decode_pinhole_id(*r) : core::result<std::uint16_t>(r.error());
     if (!id) co_return fail(inv, "pinhole add " + std::to_string(p.internal_port) + " on " + where, id.error(), c);
+    pinhole_book().update([&](std::vector<pinhole_record>& records) {
+      std::erase_if(records, same_pinhole(igd, *id));  // an ID the gateway reused: the old one is gone
+      records.push_back({igd, *id, p.internal_client, p.internal_port, cmd.ports.protocol, p.lease_time, unix_now()});
+    });
     out.add("id", std::int64_t{*id})
         .add("internal_ip", p.internal_client)
         .add("internal_port", std::int64_t{p.internal_port})
@@ -476,10 +601,21 @@ asio::awaitable<int> run_pinhole(const invocation& inv, soap::client& c, const u
   } else if (action == "update") {
     auto r = co_await c.async_call(s.gw, soap::update_pinhole_call(cmd.pinhole_id, cmd.lifetime));
     if (!r) co_return fail(inv, "pinhole update " + std::to_string(cmd.pinhole_id) + " on " + where, r.error(), c);
+    pinhole_book().update([&](std::vector<pinhole_record>& records) {
+      for (auto& rec : records) {
+        if (same_pinhole(igd, cmd.pinhole_id)(rec)) {
+          rec.lifetime = cmd.lifetime;
+          rec.since = unix_now();
+        }
+      }
+    });
     out.add("id", std::int64_t{cmd.pinhole_id}).add("lifetime", std::int64_t{cmd.lifetime});
     text = "pinhole " + std::to_string(cmd.pinhole_id) + " renewed for " + std::to_string(cmd.lifetime) + " s";
   } else if (action == "delete") {
     auto r = co_await c.async_call(s.gw, soap::delete_pinhole_call(cmd.pinhole_id));
+    if (r || pinhole_gone(r.error())) {
+      pinhole_book().update([&](std::vector<pinhole_record>& records) { std::erase_if(records, same_pinhole(igd, cmd.pinhole_id)); });
+    }
     if (!r) co_return fail(inv, "pinhole delete " + std::to_string(cmd.pinhole_id) + " on " + where, r.error(), c);
     out.add("id", std::int64_t{cmd.pinhole_id}).add("deleted", true);
     text = "pinhole " + std::to_string(cmd.pinhole_id) + " deleted";

@@ -1,0 +1,152 @@
+#include "pinhole_store.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <system_error>
+
+#include <asio/ip/address.hpp>
+
+#include <sys/stat.h>
+
+namespace natpunch::cli {
+namespace {
+
+constexpr std::string_view header = "# natpunch pinholes 1";
+constexpr std::size_t max_igd_chars = 2048;
+
+template <typename T>
+std::optional<T> number(std::string_view s, T min, T max) {
+  T v{};
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || v < min || v > max) return std::nullopt;
+  return v;
+}
+
+// Only what natpunch itself writes: no control characters, no spaces, a length cap.
+bool clean_url(std::string_view s) {
+  if (s.empty() || s.size() > max_igd_chars || !s.starts_with("http://")) return false;
+  for (const unsigned char c : s) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+std::optional<pinhole_record> parse_line(std::string_view line) {
+  std::string_view f[7];
+  std::size_t n = 0;
+  for (;;) {
+    const auto tab = line.find('\t');
+    if (n == 7) return std::nullopt;  // an eighth field
+    f[n++] = line.substr(0, tab);
+    if (tab == std::string_view::npos) break;
+    line.remove_prefix(tab + 1);
+  }
+  if (n != 7) return std::nullopt;
+  pinhole_record r;
+  if (!clean_url(f[0])) return std::nullopt;
+  r.igd = std::string(f[0]);
+  const auto id = number<std::uint16_t>(f[1], 0, 65535);
+  std::error_code ec;
+  const auto ip = asio::ip::make_address_v6(std::string(f[2].substr(0, 64)), ec);
+  const auto port = number<std::uint16_t>(f[3], 1, 65535);
+  const auto transport = core::parse_ip_protocol(f[4]);
+  const auto lifetime = number<std::uint32_t>(f[5], 0, 0xffffffffu);
+  const auto since = number<std::int64_t>(f[6], 0, std::int64_t{1} << 40);
+  if (!id || ec || f[2].size() > 64 || !port || !transport || !lifetime || !since) return std::nullopt;
+  r.id = *id;
+  r.internal_ip = ip.to_string();
+  if (r.internal_ip != f[2]) return std::nullopt;  // one spelling, the one we write
+  r.internal_port = *port;
+  r.transport = *transport;
+  r.lifetime = *lifetime;
+  r.since = *since;
+  return r;
+}
+
+}  // namespace
+
+parsed_pinholes parse_pinholes(std::string_view text) {
+  parsed_pinholes out;
+  bool first = true;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    const auto line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (first) {
+      first = false;
+      if (line == header) continue;
+    }
+    if (line.empty() || line.front() == '#') continue;
+    auto r = out.records.size() < max_pinhole_records ? parse_line(line) : std::nullopt;
+    if (r) {
+      out.records.push_back(std::move(*r));
+    } else {
+      ++out.skipped;
+    }
+  }
+  return out;
+}
+
+std::string format_pinholes(const std::vector<pinhole_record>& records) {
+  std::string out(header);
+  out += "\n# IGD description URL, ID, internal IP, internal port, transport, lifetime s, since (unix time)\n";
+  std::size_t n = 0;
+  for (const auto& r : records) {
+    if (n++ == max_pinhole_records) break;
+    out += r.igd + '\t' + std::to_string(r.id) + '\t' + r.internal_ip + '\t' + std::to_string(r.internal_port) + '\t' +
+           std::string(core::to_string(r.transport)) + '\t' + std::to_string(r.lifetime) + '\t' + std::to_string(r.since) +
+           '\n';
+  }
+  return out;
+}
+
+std::optional<std::filesystem::path> pinhole_file() {
+  const auto env = [](const char* name) -> std::optional<std::filesystem::path> {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::filesystem::path(v);
+  };
+  if (auto d = env("NATPUNCH_STATE_DIR")) return *d / "pinholes";
+  if (auto d = env("XDG_STATE_HOME")) return *d / "natpunch" / "pinholes";
+  if (auto d = env("HOME")) return *d / ".local" / "state" / "natpunch" / "pinholes";
+  return std::nullopt;
+}
+
+core::result<parsed_pinholes> load_pinholes(const std::filesystem::path& file) {
+  errno = 0;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return parsed_pinholes{};
+    return std::error_code(errno != 0 ? errno : EIO, std::generic_category());
+  }
+  std::string text;
+  char chunk[4096];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_pinhole_file_bytes) return std::make_error_code(std::errc::file_too_large);
+  }
+  return parse_pinholes(text);
+}
+
+std::error_code save_pinholes(const std::filesystem::path& file, const std::vector<pinhole_record>& records) {
+  std::error_code ec;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec) return ec;
+  const auto temp = std::filesystem::path(file).concat(".tmp");
+  {
+    const auto old_mask = ::umask(077);
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    ::umask(old_mask);
+    if (!out) return std::error_code(errno != 0 ? errno : EIO, std::generic_category());
+    out << format_pinholes(records);
+    out.flush();
+    if (!out) return std::make_error_code(std::errc::io_error);
+  }
+  std::filesystem::rename(temp, file, ec);
+  return ec;
+}
+
+}  // namespace natpunch::cli
