@@ -118,6 +118,53 @@ upnp_target upnp_target_for(const invocation& inv) {
   return t;
 }
 
+asio::awaitable<core::result<upnp_session>> async_choose_igd(soap::client& client,
+                                                             std::vector<ssdp::found_device> devices,
+                                                             const ssdp::discovery_options& options,
+                                                             std::error_code last_ignored) {
+  // Deterministic whatever the answer order: the default gateway's first, then by LOCATION.
+  std::sort(devices.begin(), devices.end(), [&](const ssdp::found_device& a, const ssdp::found_device& b) {
+    const bool a_gw = ssdp::is_default_gateway(options, a.responder);
+    const bool b_gw = ssdp::is_default_gateway(options, b.responder);
+    if (a_gw != b_gw) return a_gw;
+    return a.response.location < b.response.location;
+  });
+  std::error_code last = last_ignored ? last_ignored : make_error_code(ssdp::errc::no_gateway_found);
+  // One IGD: take it. Several: as a careful user would, one connected with a public address first,
+  // then a connected one, then any (ties keep the order above).
+  upnp_session session;
+  int best_rank = -1;
+  for (auto& d : devices) {
+    auto location = soap::parse_url(d.response.location);
+    if (!location) {
+      last = location.error();
+      continue;
+    }
+    auto gw = co_await client.async_describe(*location);
+    if (!gw) {
+      log::info("passing over ", d.response.location, ": ", core::describe(gw.error()));
+      last = gw.error();
+      if (last == core::transport_errc::cancelled) co_return last;
+      continue;
+    }
+    // Not `co_await (cond ? a : b)`: GCC 12 destroys such a conditional's coroutine temporary twice.
+    int rank = 0;
+    if (devices.size() > 1) rank = co_await connection_rank(client, *gw);
+    log::debug("IGD ", d.response.location, " ranks ", rank);
+    if (rank > best_rank) {
+      best_rank = rank;
+      session.gw = std::move(*gw);
+      session.found = d;
+    }
+    if (devices.size() == 1 || rank == 2) break;
+  }
+  if (best_rank < 0) {
+    log::info("no usable IGD: ", core::describe(last));
+    co_return devices.empty() ? make_error_code(ssdp::errc::no_gateway_found) : last;
+  }
+  co_return session;
+}
+
 asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client, const upnp_target& target) {
   upnp_session session;
   if (target.igd_url) {
@@ -132,47 +179,9 @@ asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client,
     if (!found) co_return found.error();
     log::info("SSDP: ", found->devices.size(), " IGD(s) in ", found->elapsed.count(), " ms (", found->sent,
               " searches sent, ", found->answers, " answers)");
-    auto devices = std::move(found->devices);
-    // Deterministic whatever the answer order: the default gateway's first, then by LOCATION.
-    std::sort(devices.begin(), devices.end(), [&](const ssdp::found_device& a, const ssdp::found_device& b) {
-      const bool a_gw = ssdp::is_default_gateway(options, a.responder);
-      const bool b_gw = ssdp::is_default_gateway(options, b.responder);
-      if (a_gw != b_gw) return a_gw;
-      return a.response.location < b.response.location;
-    });
-    std::error_code last = found->last_ignored ? found->last_ignored : make_error_code(ssdp::errc::no_gateway_found);
-    // One IGD: take it. Several: as a careful user would, one connected with a public address first,
-    // then a connected one, then any (ties keep the order above).
-    int best_rank = -1;
-    for (auto& d : devices) {
-      auto location = soap::parse_url(d.response.location);
-      if (!location) {
-        last = location.error();
-        continue;
-      }
-      auto gw = co_await client.async_describe(*location);
-      if (!gw) {
-        log::info("passing over ", d.response.location, ": ", core::describe(gw.error()));
-        last = gw.error();
-        continue;
-      }
-      // Not `co_await (cond ? a : b)`: GCC 12 destroys such a conditional's coroutine temporary twice.
-      int rank = 0;
-      if (devices.size() > 1) rank = co_await connection_rank(client, *gw);
-      log::debug("IGD ", d.response.location, " ranks ", rank);
-      if (rank > best_rank) {
-        best_rank = rank;
-        session.gw = std::move(*gw);
-        session.found = d;
-      }
-      if (devices.size() == 1 || rank == 2) break;
-    }
-    const bool described = best_rank >= 0;
-    if (!described) {
-      if (last == core::transport_errc::cancelled) co_return last;
-      log::info("no usable IGD: ", core::describe(last));
-      co_return devices.empty() ? make_error_code(ssdp::errc::no_gateway_found) : last;
-    }
+    auto chosen = co_await async_choose_igd(client, std::move(found->devices), options, found->last_ignored);
+    if (!chosen) co_return chosen.error();
+    session = std::move(*chosen);
   }
   auto local = core::local_address_towards(session.gw.address);
   if (!local) co_return local.error();

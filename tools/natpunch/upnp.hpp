@@ -50,6 +50,15 @@ struct upnp_session {
 // (the last reason a device was passed over is logged).
 asio::awaitable<core::result<upnp_session>> async_find_igd(soap::client& client, const upnp_target& target);
 
+// Among the IGDs discovery found: each described in order (the default gateway's first, then by
+// LOCATION, whatever order they answered in); with several, the first connected one with a public
+// external address, else the first connected one, else the first described. `local` is left unset.
+// Errors: the last reason a device was passed over (or last_ignored, or ssdp::errc::no_gateway_found).
+asio::awaitable<core::result<upnp_session>> async_choose_igd(soap::client& client,
+                                                             std::vector<ssdp::found_device> devices,
+                                                             const ssdp::discovery_options& options,
+                                                             std::error_code last_ignored);
+
 std::unique_ptr<mapper> make_upnp_mapper(asio::any_io_executor executor, const mapper_target& target,
                                          const upnp_target& where, std::string description);
 
