@@ -399,11 +399,12 @@ example:
   if (topic == "discover") {
     return R"(usage: natpunch [OPTIONS] discover
 
-Searches the LAN for UPnP Internet Gateway Devices (SSDP, to 239.255.255.250:1900 and at the same time
-to the default gateway) for about 1.5 s, and prints each one that answers: where its description is,
-its IGD version and connection service, and whether it offers IPv6 pinholes. Only answers whose
-description URL is an http address of the answering device itself (or the default gateway) are
-followed. Then it asks the default gateway whether it speaks PCP (an ANNOUNCE) and NAT-PMP (an address
+Searches the LAN for UPnP Internet Gateway Devices for about 1.5 s: SSDP over IPv4 (239.255.255.250:1900
+and the default gateway) and over IPv6 (ff02::c, ff05::c and the IPv6 default gateway) at once. Prints
+each one that answers (a dual-stack gateway answers on both, with one description URL each): where its
+description is, its IGD version and connection service, and whether it offers IPv6 pinholes. Only
+answers whose description URL is an http address of the answering device itself (or the default
+gateway) are followed. Then it asks the default gateway whether it speaks PCP (an ANNOUNCE) and NAT-PMP (an address
 request), a second each at most. Exit 3 when nothing answered in any protocol.
 
 examples:
