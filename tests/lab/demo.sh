@@ -39,8 +39,8 @@ say "1. Building a home network: laptop $LAB_LAN_IP, router $LAB_GW_IP (public $
 lab_up
 say "   up in ${LAB_UP_SECONDS}s; the router runs miniupnpd (UPnP IGD, NAT-PMP, PCP)"
 
-say "2. Asking the router for its public address"
-out=$(natpunch --protocol natpmp --json external-ip) || fail "natpunch external-ip failed: $out"
+say "2. Finding the router (UPnP: SSDP discovery) and asking for its public address"
+out=$(natpunch --protocol upnp --json external-ip) || fail "natpunch external-ip failed: $out"
 gw=$(field "$out" gateway)
 ip=$(field "$out" external_ip)
 [[ $ip == "$LAB_WAN_IP" ]] || fail "expected public address $LAB_WAN_IP, natpunch said: $out"
@@ -51,29 +51,35 @@ say "3. Before anything: can the internet host reach the laptop's port 2222?"
 lab_prove_tcp 2222 unreachable || fail "port 2222 was already open"
 say "   no ($(why)), as expected behind a NAT"
 
-say "4. \$ natpunch --protocol natpmp add 2222/tcp"
-human=$(natpunch --protocol natpmp add 2222/tcp) || fail "natpunch add failed: $human"
+# What the first user did by hand with upnpc -r 22 TCP (here port 2222, so no root sshd is needed).
+say "4. \$ natpunch --protocol upnp add 2222/tcp --description demo"
+human=$(natpunch --protocol upnp add 2222/tcp --description demo) || fail "natpunch add failed: $human"
 sed 's/^/   natpunch: /' <<<"$human"
-# The same request again is a renewal in NAT-PMP; its JSON gives the granted values.
-out=$(natpunch --protocol natpmp --json add 2222/tcp) || fail "natpunch --json add failed: $out"
-eport=$(field "$out" external_port)
-iip=$(field "$out" internal_ip)
-iport=$(field "$out" internal_port)
-[[ -n $eport && -n $iip && -n $iport ]] || fail "unexpected JSON from natpunch add: $out"
+say "   \$ natpunch --json list     (what the router now holds)"
+out=$(natpunch --json list) || fail "natpunch list failed: $out"
+entry=$(grep '"external_port":2222,' <<<"$out" | head -n1 || true)
+[[ -n $entry ]] || fail "the router does not list port 2222: $out"
+sed 's/^/   /' <<<"$entry"
+eport=$(field "$entry" external_port)
+iip=$(field "$entry" internal_ip)
+iport=$(field "$entry" internal_port)
+[[ $iip == "$LAB_LAN_IP" && $iport == 2222 ]] || fail "unexpected mapping: $entry"
 say "   mapping made: $LAB_WAN_IP:$eport -> $iip:$iport"
 
 say "5. The internet host connects to $LAB_WAN_IP:$eport; the laptop answers with a fresh token"
 lab_prove_tcp "$iport" reachable "$eport" || fail "the outside connection did not arrive"
 say "   connection from outside (${LAB_PEER:-?}) received: $LAB_TOKEN"
 
-say "6. \$ natpunch --protocol natpmp delete 2222/tcp"
-human=$(natpunch --protocol natpmp delete 2222/tcp) || fail "natpunch delete failed: $human"
+say "6. \$ natpunch --protocol upnp delete 2222/tcp"
+human=$(natpunch --protocol upnp delete 2222/tcp) || fail "natpunch delete failed: $human"
 [[ -n $human ]] && sed 's/^/   natpunch: /' <<<"$human"
+out=$(natpunch --json list) || fail "natpunch list failed: $out"
+if grep -q '"external_port":2222,' <<<"$out"; then fail "the router still lists port 2222: $out"; fi
 lab_prove_tcp "$iport" unreachable "$eport" || fail "the port is still open after delete"
 if [[ $LAB_CONNECT_ERROR == ConnectionRefusedError ]]; then
-  say "   mapping removed; outside connection now refused"
+  say "   mapping removed (no longer listed); outside connection now refused"
 else
-  say "   mapping removed; outside connection now fails ($(why))"
+  say "   mapping removed (no longer listed); outside connection now fails ($(why))"
 fi
 
 say "7. Taking the network down"
