@@ -1,6 +1,7 @@
 #include "natpunch/ssdp/discovery.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <tuple>
 
 #include <asio/buffer.hpp>
@@ -76,6 +77,14 @@ std::error_code open_socket(asio::ip::udp::socket& socket, const discovery_optio
     if (source.is_link_local()) source.scope_id(o.ipv6->interface_index);
     if (!ec) socket.set_option(asio::ip::v6_only(true), ec);
     if (!ec) socket.bind({source, 0}, ec);
+    // A source that cannot be bound (gone, still tentative: EADDRNOTAVAIL, which Asio reports in its own
+    // system category, so compared by value): the kernel's choice is worse than the one
+    // asked for, not fatal (answers to ff02::c may then come from a link-local address).
+    if (ec && ec.value() == EADDRNOTAVAIL && !source.is_unspecified()) {
+      log::info("SSDP over IPv6: cannot send from ", source.to_string(), " (", ec.message(), "); letting the kernel choose");
+      ec = {};
+      socket.bind({asio::ip::address_v6::any(), 0}, ec);
+    }
   } else if (!ec) {
     socket.bind({o.interface_address, 0}, ec);
   }
@@ -159,7 +168,7 @@ struct search_run {
     if (options.find_all) return;
     if (from_gateway) {
       done = true;
-      wake();
+      end_by(clock::now());
     } else {
       end_by(clock::now() + options.grace);
     }
@@ -193,6 +202,8 @@ asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::s
       ++round;
       next_round = clock::now() + (round == 1 ? o.first_round_interval : o.round_interval);
     }
+    // A sibling may have ended the run while this one was sending (a wake then finds nothing to cancel).
+    if (run.done || clock::now() >= run.listen_end) break;
     const auto wait_end = round < max_rounds ? std::min(run.listen_end, next_round) : run.listen_end;
     auto got = co_await core::async_receive_before(socket, buffer, wait_end);
     if (got.error() == core::transport_errc::timed_out) continue;  // also a sibling's wake

@@ -8,7 +8,12 @@
 
 #include <asio/ip/address.hpp>
 
-#include <sys/stat.h>
+#include <algorithm>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace natpunch::cli {
 namespace {
@@ -34,20 +39,33 @@ bool clean_url(std::string_view s) {
   return true;
 }
 
-std::optional<pinhole_record> parse_line(std::string_view line) {
-  std::string_view f[7];
+// A UDN as natpunch writes it: printable ASCII without spaces, capped; empty when the gateway gave none.
+bool clean_udn(std::string_view s) {
+  if (s.size() > 256) return false;
+  for (const unsigned char c : s) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+constexpr std::size_t fields = 8;
+
+std::optional<pinhole_record> parse_line(std::string_view whole) {
+  std::string_view all[fields];
   std::size_t n = 0;
   for (;;) {
-    const auto tab = line.find('\t');
-    if (n == 7) return std::nullopt;  // an eighth field
-    f[n++] = line.substr(0, tab);
+    const auto tab = whole.find('\t');
+    if (n == fields) return std::nullopt;  // one field too many
+    all[n++] = whole.substr(0, tab);
     if (tab == std::string_view::npos) break;
-    line.remove_prefix(tab + 1);
+    whole.remove_prefix(tab + 1);
   }
-  if (n != 7) return std::nullopt;
+  if (n != fields) return std::nullopt;
   pinhole_record r;
-  if (!clean_url(f[0])) return std::nullopt;
-  r.igd = std::string(f[0]);
+  if (!clean_url(all[0]) || !clean_udn(all[1])) return std::nullopt;
+  r.igd = std::string(all[0]);
+  r.udn = std::string(all[1]);
+  const std::string_view* f = all + 1;  // f[1].. as in the record's order after the UDN
   const auto id = number<std::uint16_t>(f[1], 0, 65535);
   std::error_code ec;
   const auto ip = asio::ip::make_address_v6(std::string(f[2].substr(0, 64)), ec);
@@ -92,11 +110,11 @@ parsed_pinholes parse_pinholes(std::string_view text) {
 
 std::string format_pinholes(const std::vector<pinhole_record>& records) {
   std::string out(header);
-  out += "\n# IGD description URL, ID, internal IP, internal port, transport, lifetime s, since (unix time)\n";
+  out += "\n# IGD description URL, UDN, ID, internal IP, internal port, transport, lifetime s, since (unix time)\n";
   std::size_t n = 0;
   for (const auto& r : records) {
     if (n++ == max_pinhole_records) break;
-    out += r.igd + '\t' + std::to_string(r.id) + '\t' + r.internal_ip + '\t' + std::to_string(r.internal_port) + '\t' +
+    out += r.igd + '\t' + r.udn + '\t' + std::to_string(r.id) + '\t' + r.internal_ip + '\t' + std::to_string(r.internal_port) + '\t' +
            std::string(core::to_string(r.transport)) + '\t' + std::to_string(r.lifetime) + '\t' + std::to_string(r.since) +
            '\n';
   }
@@ -116,6 +134,8 @@ std::optional<std::filesystem::path> pinhole_file() {
 }
 
 core::result<parsed_pinholes> load_pinholes(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) return std::make_error_code(std::errc::is_a_directory);
   errno = 0;
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -131,22 +151,64 @@ core::result<parsed_pinholes> load_pinholes(const std::filesystem::path& file) {
   return parse_pinholes(text);
 }
 
+std::size_t trim_pinholes(std::vector<pinhole_record>& records, std::int64_t now) {
+  constexpr std::int64_t day = 86400;
+  const auto before = records.size();
+  std::erase_if(records, [&](const pinhole_record& r) { return r.expired(now - day); });
+  if (records.size() > max_pinhole_records) {
+    std::stable_sort(records.begin(), records.end(),
+                     [](const pinhole_record& a, const pinhole_record& b) { return a.since > b.since; });
+    records.resize(max_pinhole_records);
+  }
+  return before - records.size();
+}
+
 std::error_code save_pinholes(const std::filesystem::path& file, const std::vector<pinhole_record>& records) {
   std::error_code ec;
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
   if (ec) return ec;
-  const auto temp = std::filesystem::path(file).concat(".tmp");
-  {
-    const auto old_mask = ::umask(077);
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    ::umask(old_mask);
-    if (!out) return std::error_code(errno != 0 ? errno : EIO, std::generic_category());
-    out << format_pinholes(records);
-    out.flush();
-    if (!out) return std::make_error_code(std::errc::io_error);
+  std::string temp = std::filesystem::path(file).concat(".XXXXXX").string();
+  const int fd = ::mkstemp(temp.data());  // O_EXCL, mode 0600
+  if (fd < 0) return std::error_code(errno, std::generic_category());
+  const std::string text = format_pinholes(records);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const auto n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ec = std::error_code(n < 0 ? errno : EIO, std::generic_category());
+      break;
+    }
+    done += static_cast<std::size_t>(n);
   }
-  std::filesystem::rename(temp, file, ec);
+  if (!ec && ::fsync(fd) != 0) ec = std::error_code(errno, std::generic_category());
+  if (::close(fd) != 0 && !ec) ec = std::error_code(errno, std::generic_category());
+  if (!ec) std::filesystem::rename(temp, file, ec);
+  if (ec) ::unlink(temp.c_str());
   return ec;
+}
+
+core::result<pinhole_lock> pinhole_lock::acquire(const std::filesystem::path& file, std::chrono::milliseconds wait) {
+  std::error_code ec;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec) return ec;
+  const auto lock_file = std::filesystem::path(file).concat(".lock");
+  const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return std::error_code(errno, std::generic_category());
+  const auto end = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return pinhole_lock(fd);
+    const int why = errno;
+    if ((why != EWOULDBLOCK && why != EINTR) || std::chrono::steady_clock::now() >= end) {
+      ::close(fd);
+      return std::error_code(why == EWOULDBLOCK ? ETIMEDOUT : why, std::generic_category());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+pinhole_lock::~pinhole_lock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
 }  // namespace natpunch::cli

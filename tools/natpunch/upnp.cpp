@@ -99,14 +99,23 @@ upnp_target upnp_target_for(const invocation& inv) {
   if (inv.options.gateway) {
     std::error_code ec;
     const auto a = asio::ip::make_address(*inv.options.gateway, ec);
-    if (!ec && a.is_v6()) t.gateway6 = a.to_v6();
-  } else if (auto hop = core::find_default_gateway_v6(); hop && hop->address.is_v6()) {
-    t.gateway6 = hop->address.to_v6();
-    interface = hop->interface;
+    if (!ec && a.is_v6()) {
+      t.gateway6 = a.to_v6();
+      t.interface6 = static_cast<unsigned>(t.gateway6->scope_id());  // fe80::1%eth0: its interface
+    }
   }
-  if (!interface.empty()) {
-    t.interface6 = ::if_nametoindex(interface.c_str());
-    if (t.gateway6 && t.gateway6->is_link_local()) t.gateway6->scope_id(t.interface6);
+  // An IPv4 --gateway says nothing about IPv6: the IPv6 default route still does.
+  if (!t.gateway6) {
+    if (auto hop = core::find_default_gateway_v6(); hop && hop->address.is_v6()) {
+      t.gateway6 = hop->address.to_v6();
+      interface = hop->interface;
+      t.interface6 = ::if_nametoindex(interface.c_str());
+      if (t.gateway6->is_link_local()) t.gateway6->scope_id(t.interface6);
+    }
+  }
+  if (interface.empty() && t.interface6 != 0) {
+    char name[IF_NAMESIZE] = {};
+    if (::if_indextoname(t.interface6, name) != nullptr) interface = name;
   }
   // A global or ULA source, so the gateway answers from the address its LOCATION names: the one facing a
   // routable gateway, else one on the default route's interface.
@@ -450,79 +459,98 @@ std::int64_t unix_now() {
 // cannot be read or written costs a warning on add, update and delete, and fails only `pinhole list`.
 struct pinhole_book {
   std::optional<std::filesystem::path> file = pinhole_file();
-  std::vector<pinhole_record> records;
 
-  std::error_code load() {
+  std::string name() const { return file ? printable(file->string()) : std::string("(no HOME)"); }
+
+  core::result<std::vector<pinhole_record>> load() const {
     if (!file) return make_error_code(std::errc::no_such_file_or_directory);
     auto parsed = load_pinholes(*file);
     if (!parsed) return parsed.error();
     if (parsed->skipped) {
-      std::cerr << "natpunch: warning: " << parsed->skipped << " unreadable line(s) in " << printable(file->string())
+      std::cerr << "natpunch: warning: " << parsed->skipped << " unreadable line(s) in " << name()
                 << " skipped (and dropped when it is next written)\n";
     }
-    records = std::move(parsed->records);
-    return {};
+    return std::move(parsed->records);
   }
-  std::error_code save() const { return file ? save_pinholes(*file, records) : make_error_code(std::errc::no_such_file_or_directory); }
 
-  // Applies `change` to the records and writes them back; a failure is a warning.
+  // One read-modify-write under the file's lock (held for milliseconds, never across a gateway call),
+  // trimmed to its bounds; a failure is a warning.
   template <typename Change>
-  void update(Change change) {
-    std::error_code ec = load();
+  void update(Change change) const {
+    std::error_code ec = file ? std::error_code{} : make_error_code(std::errc::no_such_file_or_directory);
     if (!ec) {
-      change(records);
-      ec = save();
+      auto lock = pinhole_lock::acquire(*file);
+      auto records = lock ? load() : core::result<std::vector<pinhole_record>>(lock.error());
+      if (records) {
+        change(*records);
+        if (const auto dropped = trim_pinholes(*records, unix_now())) {
+          std::cerr << "natpunch: note: " << dropped << " old pinhole record(s) dropped from " << name() << "\n";
+        }
+        ec = save_pinholes(*file, *records);
+      } else {
+        ec = records.error();
+      }
     }
     if (ec) {
-      std::cerr << "natpunch: warning: pinhole record " << (file ? printable(file->string()) : std::string("(no HOME)"))
-                << " not updated: " << ec.message() << " (pinhole list will not show this change)\n";
+      std::cerr << "natpunch: warning: pinhole record " << name() << " not updated: " << ec.message()
+                << " (pinhole list will not show this change)\n";
     }
   }
 };
 
 // The gateway no longer holds this ID: NoSuchEntry (704) as WANIPv6FirewallControl says, or, from
 // miniupnpd 2.3.1, InvalidArgs (402) for an ID it does not know (tests/data/upnp, DeletePinhole.not_found;
-// our request's arguments are well-formed, so 402 can mean nothing else there).
+// our request's arguments are well-formed, so 402 can mean nothing else there). Records are keyed by the
+// gateway's URL *and* UDN, so another network's gateway at the same URL never speaks for ours.
 bool pinhole_gone(const std::error_code& ec) {
   return ec == soap::firewall_error::no_such_entry || ec == std::error_code(402, soap::firewall_error_category());
 }
 
-auto same_pinhole(const std::string& igd, std::uint16_t id) {
-  return [igd, id](const pinhole_record& r) { return r.igd == igd && r.id == id; };
+auto same_pinhole(const soap::gateway& gw, std::uint16_t id) {
+  return [igd = soap::to_string(gw.location), udn = gw.desc.root.udn, id](const pinhole_record& r) {
+    return r.igd == igd && r.udn == udn && r.id == id;
+  };
 }
 
-// pinhole list: the pinholes recorded for this gateway, each asked for its packet count. One the gateway
-// no longer holds (pinhole_gone), or whose lifetime ran out by our record, is dropped from the file.
+// Whether the gateway still holds pinhole `id`: CheckPinholeWorking first (newer miniupnpd answers
+// GetPinholePackets for an unknown ID with 0 packets, but CheckPinholeWorking with 704; 709 means held,
+// no traffic yet), then GetPinholePackets when CheckPinholeWorking is not offered (it is optional).
+// The packet count is read for display. Returns the packets, or the error (pinhole_gone: gone).
+asio::awaitable<core::result<std::uint32_t>> pinhole_packets_if_held(soap::client& c, const soap::gateway& gw,
+                                                                     std::uint16_t id) {
+  auto working = co_await c.async_call(gw, soap::check_pinhole_working_call(id));
+  if (!working && (pinhole_gone(working.error()) || working.error() == core::transport_errc::cancelled ||
+                   working.error() == core::transport_errc::timed_out)) {
+    co_return working.error();
+  }
+  auto packets = co_await c.async_call(gw, soap::get_pinhole_packets_call(id));
+  if (!packets) co_return packets.error();
+  co_return soap::decode_pinhole_packets(*packets);
+}
+
+// pinhole list: the pinholes recorded for this gateway, each asked whether the gateway still holds it.
+// One it no longer holds is dropped from the file (expiry by the record's clock is shown, not trusted).
 asio::awaitable<int> run_pinhole_list(const invocation& inv, soap::client& c, const upnp_session& s) {
   const std::string where = s.gw.address.to_string();
-  const std::string igd = soap::to_string(s.gw.location);
-  pinhole_book book;
-  if (const auto ec = book.load()) {
-    print_error(inv.options.json, "reading the pinhole record " + (book.file ? book.file->string() : std::string("(HOME unset)")), ec);
-    co_return exit_status_for(ec);
+  const pinhole_book book;
+  auto records = book.load();
+  if (!records) {
+    print_error(inv.options.json, "reading the pinhole record " + book.name(), records.error());
+    co_return exit_status_for(records.error());
   }
   const auto now = unix_now();
-  std::vector<pinhole_record> kept;
-  unsigned shown = 0, gone = 0;
-  for (auto& r : book.records) {
-    if (r.igd != igd) {
-      kept.push_back(r);
-      continue;
-    }
-    if (r.expired(now)) {
-      ++gone;
-      continue;
-    }
-    auto packets = co_await c.async_call(s.gw, soap::get_pinhole_packets_call(r.id));
-    core::result<std::uint32_t> n = packets ? soap::decode_pinhole_packets(*packets) : core::result<std::uint32_t>(packets.error());
+  std::vector<pinhole_record> gone;
+  unsigned shown = 0;
+  for (const auto& r : *records) {
+    if (!same_pinhole(s.gw, r.id)(r)) continue;
+    auto n = co_await pinhole_packets_if_held(c, s.gw, r.id);
     if (!n && pinhole_gone(n.error())) {
-      ++gone;
+      gone.push_back(r);
       continue;
     }
     if (!n && n.error() == core::transport_errc::cancelled) co_return exit_interrupted;
-    kept.push_back(r);
     ++shown;
-    const auto expires_in = r.since + std::int64_t{r.lifetime} - now;
+    const auto expires_in = std::max<std::int64_t>(0, r.since + std::int64_t{r.lifetime} - now);
     if (inv.options.json) {
       json_object o;
       o.add("protocol", "upnp")
@@ -546,16 +574,17 @@ asio::awaitable<int> run_pinhole_list(const invocation& inv, soap::client& c, co
     }
   }
   if (!inv.options.json) {
-    std::cout << shown << " pinhole(s) opened by natpunch on " << where << " (" << printable(book.file->string()) << ")";
-    if (gone) std::cout << "; " << gone << " expired or closed, forgotten";
+    std::cout << shown << " pinhole(s) opened by natpunch on " << where << " (" << book.name() << ")";
+    if (!gone.empty()) std::cout << "; " << gone.size() << " no longer held by the gateway, forgotten";
     std::cout << "\n  UPnP cannot list a gateway's pinholes: those opened by other programs are not shown\n";
   }
   std::cout.flush();
-  if (gone) {
-    book.records = std::move(kept);
-    if (const auto ec = book.save()) {
-      std::cerr << "natpunch: warning: " << printable(book.file->string()) << " not rewritten: " << ec.message() << "\n";
-    }
+  // Only the records found gone, and only as they were read: one renewed or re-added meanwhile by
+  // another natpunch (a newer `since`) stays.
+  if (!gone.empty()) {
+    book.update([&](std::vector<pinhole_record>& current) {
+      std::erase_if(current, [&](const pinhole_record& r) { return std::find(gone.begin(), gone.end(), r) != gone.end(); });
+    });
   }
   co_return exit_ok;
 }
@@ -596,8 +625,9 @@ asio::awaitable<int> run_pinhole(const invocation& inv, soap::client& c, const u
     core::result<std::uint16_t> id = r ? soap::decode_pinhole_id(*r) : core::result<std::uint16_t>(r.error());
     if (!id) co_return fail(inv, "pinhole add " + std::to_string(p.internal_port) + " on " + where, id.error(), c);
     pinhole_book().update([&](std::vector<pinhole_record>& records) {
-      std::erase_if(records, same_pinhole(igd, *id));  // an ID the gateway reused: the old one is gone
-      records.push_back({igd, *id, p.internal_client, p.internal_port, cmd.ports.protocol, p.lease_time, unix_now()});
+      std::erase_if(records, same_pinhole(s.gw, *id));  // an ID the gateway reused: the old one is gone
+      records.push_back({igd, s.gw.desc.root.udn, *id, p.internal_client, p.internal_port, cmd.ports.protocol,
+                         p.lease_time, unix_now()});
     });
     out.add("id", std::int64_t{*id})
         .add("internal_ip", p.internal_client)
@@ -612,7 +642,7 @@ asio::awaitable<int> run_pinhole(const invocation& inv, soap::client& c, const u
     if (!r) co_return fail(inv, "pinhole update " + std::to_string(cmd.pinhole_id) + " on " + where, r.error(), c);
     pinhole_book().update([&](std::vector<pinhole_record>& records) {
       for (auto& rec : records) {
-        if (same_pinhole(igd, cmd.pinhole_id)(rec)) {
+        if (same_pinhole(s.gw, cmd.pinhole_id)(rec)) {
           rec.lifetime = cmd.lifetime;
           rec.since = unix_now();
         }
@@ -623,7 +653,7 @@ asio::awaitable<int> run_pinhole(const invocation& inv, soap::client& c, const u
   } else if (action == "delete") {
     auto r = co_await c.async_call(s.gw, soap::delete_pinhole_call(cmd.pinhole_id));
     if (r || pinhole_gone(r.error())) {
-      pinhole_book().update([&](std::vector<pinhole_record>& records) { std::erase_if(records, same_pinhole(igd, cmd.pinhole_id)); });
+      pinhole_book().update([&](std::vector<pinhole_record>& records) { std::erase_if(records, same_pinhole(s.gw, cmd.pinhole_id)); });
     }
     if (!r) co_return fail(inv, "pinhole delete " + std::to_string(cmd.pinhole_id) + " on " + where, r.error(), c);
     out.add("id", std::int64_t{cmd.pinhole_id}).add("deleted", true);
