@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <optional>
 #include <sstream>
 
 #include <ifaddrs.h>
@@ -51,21 +50,20 @@ result<gateway_info> find_default_gateway_v6(const std::string& route_file) {
   return gateway_info{asio::ip::address_v6(best->next_hop), best->interface};
 }
 
-result<asio::ip::address_v6> routable_address_v6(const std::string& interface) {
+result<std::vector<asio::ip::address_v6>> routable_addresses_v6(const std::string& interface) {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) return std::error_code(errno, std::system_category());
-  std::optional<asio::ip::address_v6> found;
-  for (const ifaddrs* i = list; i != nullptr && !found; i = i->ifa_next) {
+  std::vector<asio::ip::address_v6> found;
+  for (const ifaddrs* i = list; i != nullptr && found.size() < 64; i = i->ifa_next) {
     if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET6 || interface != i->ifa_name) continue;
     asio::ip::address_v6::bytes_type bytes{};
     const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
     std::memcpy(bytes.data(), &sin6->sin6_addr, bytes.size());
     const asio::ip::address_v6 a(bytes);
-    if (!a.is_link_local() && !a.is_loopback() && !a.is_multicast() && !a.is_unspecified()) found = a;
+    if (!a.is_link_local() && !a.is_loopback() && !a.is_multicast() && !a.is_unspecified()) found.push_back(a);
   }
   ::freeifaddrs(list);
-  if (!found) return route_errc::no_default_route;
-  return *found;
+  return found;
 }
 
 result<asio::ip::address> local_address_towards(const asio::ip::address& peer) {

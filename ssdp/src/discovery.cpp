@@ -1,6 +1,7 @@
 #include "natpunch/ssdp/discovery.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <tuple>
 
@@ -42,7 +43,7 @@ struct outgoing {
 // CPU time (miniupnpd: 2-5 ms), and a burst of ten delayed its answer and the calls after it by ~70 ms
 // (tests/lab/bench_upnp.sh). Round 1 asks every target, for routers that answer only some; round 2
 // adds ssdp:all as the last resort.
-std::vector<outgoing> round_messages(const discovery_options& o, bool v6, unsigned round) {
+std::vector<outgoing> round_messages(const discovery_options& o, bool v6, bool unicast, unsigned round) {
   std::vector<std::string> targets = o.search_targets;
   if (round == 0 && targets.size() > 1) targets.resize(1);
   if (round > 1) targets.emplace_back(std::string(ssdp_all));
@@ -53,10 +54,10 @@ std::vector<outgoing> round_messages(const discovery_options& o, bool v6, unsign
       if (group.is_multicast_link_local()) group.scope_id(o.ipv6->interface_index);
       to.emplace_back(group, o.ipv6->port);
     }
-    if (o.ipv6->gateway) to.emplace_back(*o.ipv6->gateway, o.ipv6->port);
+    if (unicast && o.ipv6->gateway) to.emplace_back(*o.ipv6->gateway, o.ipv6->port);
   } else {
     to.emplace_back(o.multicast_group, o.port);
-    if (o.gateway) to.emplace_back(*o.gateway, o.port);
+    if (unicast && o.gateway) to.emplace_back(*o.gateway, o.port);
   }
   std::vector<outgoing> out;
   for (const auto& st : targets) {
@@ -69,11 +70,11 @@ std::vector<outgoing> round_messages(const discovery_options& o, bool v6, unsign
   return out;
 }
 
-std::error_code open_socket(asio::ip::udp::socket& socket, const discovery_options& o, bool v6) {
+std::error_code open_socket(asio::ip::udp::socket& socket, const discovery_options& o, bool v6,
+                            asio::ip::address_v6 source = {}) {
   std::error_code ec;
   socket.open(v6 ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
   if (v6) {
-    auto source = o.ipv6->source;
     if (source.is_link_local()) source.scope_id(o.ipv6->interface_index);
     if (!ec) socket.set_option(asio::ip::v6_only(true), ec);
     if (!ec) socket.bind({source, 0}, ec);
@@ -176,7 +177,7 @@ struct search_run {
 };
 
 // One family's rounds and answers until the run ends. Errors: the socket's (classified), cancelled.
-asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::socket& socket, bool v6) {
+asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::socket& socket, bool v6, bool unicast) {
   co_await asio::this_coro::throw_if_cancelled(false);
   const auto& o = run.options;
   core::bytes buffer(o.wire_limits.max_message_size + 1);  // one spare byte detects an oversize one
@@ -184,7 +185,7 @@ asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::s
   unsigned round = 0;
   while (!run.done && clock::now() < run.listen_end) {
     if (round < max_rounds && clock::now() >= next_round) {
-      for (const auto& m : round_messages(o, v6, round)) {
+      for (const auto& m : round_messages(o, v6, unicast, round)) {
         auto [ec, n] = co_await socket.async_send_to(asio::buffer(m.message), m.to, use_tuple);
         (void)n;
         if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
@@ -213,6 +214,12 @@ asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::s
   co_return std::error_code{};
 }
 
+// One socket's part of the search; a slot without a socket ends at once.
+asio::awaitable<std::error_code> search_slot(search_run& run, asio::ip::udp::socket& socket, bool v6, bool unicast) {
+  if (!socket.is_open()) co_return std::error_code{};
+  co_return co_await search_family(run, socket, v6, unicast);
+}
+
 }  // namespace
 
 bool is_gateway_target(std::string_view st) noexcept {
@@ -236,39 +243,59 @@ asio::awaitable<core::result<discovery_result>> async_discover(asio::any_io_exec
   const auto start = clock::now();
   const auto deadline = start + options.deadline;
   search_run run{options, trust, start, options.find_all ? std::min(deadline, start + options.listen_for) : deadline};
-  asio::ip::udp::socket socket4(executor);
-  asio::ip::udp::socket socket6(executor);
-  std::error_code open4, open6;
+  // Slot 0: IPv4. Slots 1..max_ipv6_sources: IPv6, one per source (the first also asks the gateway
+  // by unicast).
+  std::array<asio::ip::udp::socket, 1 + max_ipv6_sources> sockets{
+      asio::ip::udp::socket(executor), asio::ip::udp::socket(executor), asio::ip::udp::socket(executor),
+      asio::ip::udp::socket(executor)};
+  static_assert(max_ipv6_sources == 3, "one socket per slot above");
+  std::error_code open_failed;
   if (options.ipv4) {
-    open4 = open_socket(socket4, options, false);
-    if (open4) log::info("SSDP over IPv4 unavailable: ", core::describe(open4));
+    if (const auto ec = open_socket(sockets[0], options, false)) {
+      log::info("SSDP over IPv4 unavailable: ", core::describe(ec));
+      open_failed = ec;
+    }
   }
   if (options.ipv6) {
-    open6 = open_socket(socket6, options, true);
-    if (open6) log::info("SSDP over IPv6 unavailable: ", core::describe(open6));
+    auto sources = options.ipv6->sources;
+    if (sources.empty()) sources.push_back(asio::ip::address_v6::any());
+    if (sources.size() > max_ipv6_sources) sources.resize(max_ipv6_sources);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      if (const auto ec = open_socket(sockets[1 + i], options, true, sources[i])) {
+        log::info("SSDP over IPv6 from ", sources[i].to_string(), " unavailable: ", core::describe(ec));
+        open_failed = ec;
+      }
+    }
   }
-  const bool use4 = options.ipv4 && !open4;
-  const bool use6 = options.ipv6 && !open6;
-  if (!use4 && !use6) co_return open4 ? open4 : (open6 ? open6 : make_error_code(core::transport_errc::network_unreachable));
-  if (use4) run.sockets.push_back(&socket4);
-  if (use6) run.sockets.push_back(&socket6);
+  for (auto& s : sockets) {
+    if (s.is_open()) run.sockets.push_back(&s);
+  }
+  if (run.sockets.empty()) co_return open_failed ? open_failed : make_error_code(core::transport_errc::network_unreachable);
 
-  std::error_code failed4, failed6;
-  if (use4 && use6) {
-    using namespace asio::experimental::awaitable_operators;
-    std::tie(failed4, failed6) = co_await (search_family(run, socket4, false) && search_family(run, socket6, true));
-  } else if (use4) {
-    failed4 = co_await search_family(run, socket4, false);
-  } else {
-    failed6 = co_await search_family(run, socket6, true);
-  }
-  if (failed4 == core::transport_errc::cancelled || failed6 == core::transport_errc::cancelled) {
+  // The first IPv6 socket that opened asks the IPv6 gateway by unicast.
+  std::size_t unicast6 = 1;
+  while (unicast6 < sockets.size() && !sockets[unicast6].is_open()) ++unicast6;
+  using namespace asio::experimental::awaitable_operators;
+  const auto [f0, f1, f2, f3] =
+      co_await (search_slot(run, sockets[0], false, true) && search_slot(run, sockets[1], true, unicast6 == 1) &&
+                search_slot(run, sockets[2], true, unicast6 == 2) && search_slot(run, sockets[3], true, unicast6 == 3));
+  const std::array<std::error_code, 4> failed{f0, f1, f2, f3};
+  if (std::any_of(failed.begin(), failed.end(), [](const auto& e) { return e == core::transport_errc::cancelled; })) {
     co_return core::transport_errc::cancelled;
   }
-  // A family that failed while another searched on is logged; the search fails only if all did.
-  if ((failed4 || !use4) && (failed6 || !use6)) co_return failed4 ? failed4 : failed6;
-  if (failed4) log::info("SSDP over IPv4 stopped: ", core::describe(failed4));
-  if (failed6) log::info("SSDP over IPv6 stopped: ", core::describe(failed6));
+  // A socket that failed while others searched on is logged; the search fails only if all did.
+  std::size_t running = 0;
+  std::error_code first_failure;
+  for (std::size_t i = 0; i < sockets.size(); ++i) {
+    if (!sockets[i].is_open()) continue;
+    if (!failed[i]) {
+      ++running;
+    } else {
+      if (!first_failure) first_failure = failed[i];
+      log::info("SSDP over ", i == 0 ? "IPv4" : "IPv6", " stopped: ", core::describe(failed[i]));
+    }
+  }
+  if (running == 0) co_return first_failure;
   run.result.elapsed = duration_cast<milliseconds>(clock::now() - start);
   co_return std::move(run.result);
 }

@@ -108,6 +108,17 @@ lab_step "the record file now holds only pinhole $id2" \
 lab_natpunch --timeout 10 pinhole delete "$id2"
 lab_step "pinhole delete $id2 (found over IPv6): [$LAB_LAN_IP6]:8444 unreachable again" lab_prove_tcp6 8444 unreachable
 
+# --- two prefixes on the LAN and a link-local default route, as many home networks have (a ULA and the
+# provider's prefix): the gateway answers each of our sources from its own address in that prefix and
+# its LOCATION names one of them; natpunch searches from one source per prefix, so one answer matches.
+lab_gw ip -6 addr add 2001:db8:86::1/64 dev "$LAB_IF_GW_LAN" nodad
+lab_lan ip -6 addr add 2001:db8:86::250/64 dev "$LAB_IF_LAN" nodad
+lab_lan ip -6 route replace default via "$LAB_GW_LL6" dev "$LAB_IF_LAN"
+lab_reboot_gateway
+lab_natpunch --json --timeout 10 pinhole status
+lab_step "two LAN prefixes, default route via $LAB_GW_LL6: pinhole status finds the IGD over IPv6" \
+  json_check "$OUT" "d['gateway'] == '$LAB_GW_IP6' and d['firewall_enabled']"
+
 # Over IPv4 the gateway refuses pinholes (606); natpunch says so before asking.
 lab_natpunch --igd "$LAB_ROOTDESC_URL" --timeout 10 pinhole add 8443/tcp
 lab_step "pinhole add through the IPv4 description URL: a usage error naming IPv6 (exit 2)" \

@@ -140,7 +140,7 @@ bool have_ipv6_loopback() {
 ssdp::ipv6_search ipv6_to(const test::udp_peer& peer) {
   ssdp::ipv6_search v6;
   v6.groups = {asio::ip::address_v6::loopback()};
-  v6.source = asio::ip::address_v6::loopback();
+  v6.sources = {asio::ip::address_v6::loopback()};
   v6.port = peer.endpoint().port();
   return v6;
 }
@@ -231,7 +231,7 @@ TEST_CASE("ssdp discovery over IPv6: a source address this host does not have fa
   auto o = options_for(peer);
   o.ipv4 = false;
   o.ipv6 = ipv6_to(peer);
-  o.ipv6->source = asio::ip::make_address_v6("2001:db8::7");  // documentation prefix: never configured
+  o.ipv6->sources = {asio::ip::make_address_v6("2001:db8::7")};  // documentation prefix: never configured
   auto found = test::run(io, ssdp::async_discover(io.get_executor(), o, trust_all));
   REQUIRE(found.has_value());
   CHECK(found->devices.size() == 1);

@@ -41,7 +41,7 @@ ssdp::discovery_options discovery_options_for(const upnp_target& target, bool fi
     ssdp::ipv6_search v6;
     v6.interface_index = target.interface6;
     v6.gateway = target.gateway6;
-    if (target.source6) v6.source = *target.source6;
+    v6.sources = target.sources6;
     o.ipv6 = v6;
   }
   o.deadline = std::min(target.deadline, max_discovery);
@@ -117,12 +117,22 @@ upnp_target upnp_target_for(const invocation& inv) {
     char name[IF_NAMESIZE] = {};
     if (::if_indextoname(t.interface6, name) != nullptr) interface = name;
   }
-  // A global or ULA source, so the gateway answers from the address its LOCATION names: the one facing a
-  // routable gateway, else one on the default route's interface.
+  // Global or ULA sources, one per /64 of the interface (the gateway answers each from its own address in
+  // that prefix; its LOCATION names one of them): first the one facing a routable gateway.
+  std::vector<asio::ip::address_v6> candidates;
   if (t.gateway6 && !t.gateway6->is_link_local()) {
-    if (auto local = core::local_address_towards(*t.gateway6); local && local->is_v6()) t.source6 = local->to_v6();
-  } else if (!interface.empty()) {
-    if (auto a = core::routable_address_v6(interface)) t.source6 = *a;
+    if (auto local = core::local_address_towards(*t.gateway6); local && local->is_v6()) candidates.push_back(local->to_v6());
+  }
+  if (!interface.empty()) {
+    if (auto all = core::routable_addresses_v6(interface)) candidates.insert(candidates.end(), all->begin(), all->end());
+  }
+  for (const auto& a : candidates) {
+    const auto prefix = [](const asio::ip::address_v6& x) {
+      const auto b = x.to_bytes();
+      return std::vector<unsigned char>(b.begin(), b.begin() + 8);
+    };
+    const bool seen = std::any_of(t.sources6.begin(), t.sources6.end(), [&](const auto& s) { return prefix(s) == prefix(a); });
+    if (!seen && !a.is_link_local() && t.sources6.size() < ssdp::max_ipv6_sources) t.sources6.push_back(a);
   }
   return t;
 }

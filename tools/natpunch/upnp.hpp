@@ -28,10 +28,10 @@ struct upnp_target {
   bool search_v4 = true;
   bool search_v6 = false;
   // The IPv6 side (search_v6): an IPv6 --gateway, else the IPv6 default route's next hop; its interface;
-  // a global or ULA address there as the source.
+  // global or ULA addresses there as sources, one per prefix (ssdp::ipv6_search::sources says why).
   std::optional<asio::ip::address_v6> gateway6;
   unsigned interface6 = 0;
-  std::optional<asio::ip::address_v6> source6;
+  std::vector<asio::ip::address_v6> sources6;
   std::chrono::milliseconds deadline{std::chrono::seconds(10)};
 };
 

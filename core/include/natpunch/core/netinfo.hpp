@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <asio/ip/address.hpp>
 
@@ -20,9 +21,9 @@ struct gateway_info {
 result<gateway_info> find_default_gateway_v4(const std::string& route_file = "/proc/net/route");
 result<gateway_info> find_default_gateway_v6(const std::string& route_file = "/proc/net/ipv6_route");
 
-// The first IPv6 address of `interface` that is neither link-local, loopback nor multicast (a global or
-// ULA address), from getifaddrs. Errors: route_errc::no_default_route when it has none.
-result<asio::ip::address_v6> routable_address_v6(const std::string& interface);
+// The IPv6 addresses of `interface` that are neither link-local, loopback nor multicast (global and ULA
+// addresses), in getifaddrs order; at most 64. Errors: getifaddrs's.
+result<std::vector<asio::ip::address_v6>> routable_addresses_v6(const std::string& interface);
 
 // The local address the kernel would use to reach `peer` (a UDP connect sends no packet).
 result<asio::ip::address> local_address_towards(const asio::ip::address& peer);

@@ -26,15 +26,19 @@ namespace natpunch::ssdp {
 // http only, never loopback, link-local, multicast or unspecified), since URLs are soap/'s business.
 using location_check = std::function<std::error_code(const search_response&, const asio::ip::address& responder)>;
 
+inline constexpr std::size_t max_ipv6_sources = 3;
+
 // The IPv6 search (UDA 2.0 §1.3.2): link-local (ff02::c) and site-local (ff05::c) groups on one
 // interface, and the IPv6 default gateway by unicast.
 struct ipv6_search {
   // The LAN interface: the scope of ff02::c and the outgoing interface of both groups. 0: the kernel's.
   unsigned interface_index = 0;
-  // Bound as the source: a global or ULA address of that interface, so that a gateway answers from its
-  // own address of the same scope, the one its LOCATION names (from a link-local source, miniupnpd
-  // answers from its link-local address with a ULA LOCATION, which the trust rule cannot match).
-  asio::ip::address_v6 source = asio::ip::address_v6::any();
+  // The sources, one socket each (at most max_ipv6_sources; none: one socket, the kernel's choice): a
+  // global or ULA address per prefix of that interface. A gateway answers from its own address in the
+  // prefix of the source it answers, and its LOCATION names one of its addresses: with one socket per
+  // prefix, one of its answers comes from the address its LOCATION names, which the trust rule needs
+  // (from a link-local source miniupnpd answers from its link-local address with a ULA LOCATION).
+  std::vector<asio::ip::address_v6> sources;
   std::optional<asio::ip::address_v6> gateway;
   std::vector<asio::ip::address_v6> groups{asio::ip::make_address_v6("ff02::c"), asio::ip::make_address_v6("ff05::c")};
   std::uint16_t port = 1900;
