@@ -183,6 +183,8 @@ asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::s
   core::bytes buffer(o.wire_limits.max_message_size + 1);  // one spare byte detects an oversize one
   auto next_round = run.start;
   unsigned round = 0;
+  unsigned sent = 0;
+  std::error_code last_send_error;
   while (!run.done && clock::now() < run.listen_end) {
     if (round < max_rounds && clock::now() >= next_round) {
       for (const auto& m : round_messages(o, v6, unicast, round)) {
@@ -195,10 +197,17 @@ asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::s
         // the others.
         if (ec) {
           log::debug("M-SEARCH to ", m.to.address().to_string(), " failed: ", ec.message());
+          last_send_error = ec;
           continue;
         }
+        ++sent;
         ++run.result.sent;
         log::debug("sent M-SEARCH to ", host_of(m.to.address(), m.to.port()), "\n", m.message);
+      }
+      // Nothing of the first round left this socket (no route, no such interface): waiting for answers
+      // would only run out the deadline; the search fails if every socket fails so.
+      if (round == 0 && sent == 0 && last_send_error && last_send_error != asio::error::operation_aborted) {
+        co_return core::classify_socket_error(last_send_error);
       }
       ++round;
       next_round = clock::now() + (round == 1 ? o.first_round_interval : o.round_interval);
