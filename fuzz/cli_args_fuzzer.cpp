@@ -25,6 +25,7 @@ void run(natpunch::core::byte_span input) {
   const auto parsed = parse_args(args);
   if (const auto* err = std::get_if<usage_error>(&parsed)) {
     require(!err->message.empty());
+    require(!help_text(err->topic).empty());
     return;
   }
   const auto& inv = std::get<invocation>(parsed);

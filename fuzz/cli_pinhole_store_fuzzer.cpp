@@ -1,7 +1,10 @@
 // The pinhole record file (tools/natpunch/pinhole_store.hpp), which a user or another program may
 // have edited or damaged. Invariants: never throws or crashes; at most max_pinhole_records records;
 // every record kept is valid (http IGD URL, IPv6 internal address, port 1-65535); formatting what was
-// read and reading it again gives the same records with nothing skipped.
+// read and reading it again gives the same records with nothing skipped; trimming drops only records
+// long expired.
+#include <algorithm>
+#include <cstdint>
 #include <string_view>
 
 #include "pinhole_store.hpp"
@@ -24,6 +27,14 @@ void run(natpunch::core::byte_span input) {
   const auto again = parse_pinholes(format_pinholes(parsed.records));
   require(again.skipped == 0);
   require(again.records == parsed.records);
+  // Trimming at a "now" taken from the input keeps only records not expired a day before it, at most
+  // the cap, and says how many went.
+  std::int64_t now = 0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(input.size(), 5); ++i) now = now << 8 | input[i];
+  auto trimmed = parsed.records;
+  const auto dropped = trim_pinholes(trimmed, now);
+  require(dropped + trimmed.size() == parsed.records.size());
+  for (const auto& r : trimmed) require(!r.expired(now - 86400));
 }
 
 }  // namespace

@@ -10,8 +10,10 @@
 //  - a tighter cap on LOCATION accepts exactly the values within it (and refuses the rest with
 //    location_too_long);
 //  - device_uuid of the USN is lower case and never longer than the USN.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -81,6 +83,18 @@ void check_response(const ssdp::search_response& r, byte_span input, const ssdp:
   const auto again = ssdp::parse_search_response(span(wire), roomy(lim));
   require(again.has_value() && *again == r);
   require(ssdp::format_search_response(*again) == wire);
+
+  // The answer's ST searched again, to its LOCATION's host or a group: the M-SEARCH names it, with MX
+  // only for a multicast HOST (is_multicast_host), and its MX within 1..5.
+  const std::string hosts[] = {r.location, "239.255.255.250:1900", "[FF02::C]:1900", "[ff05::c]:1900", "[ff0g::c]:1900"};
+  const std::string& host = hosts[input.size() % std::size(hosts)];
+  const std::string search = ssdp::build_msearch(r.st, std::chrono::seconds(static_cast<long>(input.size() % 9) - 1), host);
+  require(search.starts_with("M-SEARCH * HTTP/1.1\r\nHOST: " + host + "\r\n"));
+  require(search.find("\r\nST: " + r.st + "\r\n") != std::string::npos);
+  const auto mx = search.find("\r\nMX: ");
+  require((mx != std::string::npos) == ssdp::is_multicast_host(host));
+  require(mx == std::string::npos || (search[mx + 6] >= '1' && search[mx + 6] <= '5' && search[mx + 7] == '\r'));
+  if (&host != &hosts[0]) require(ssdp::is_multicast_host(host) == (&host != &hosts[4]));  // "ff0g": no scope
 
   ssdp::limits tight = lim;
   tight.max_location = 24;
