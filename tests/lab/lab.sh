@@ -15,6 +15,7 @@
 #   lab_listed PROTO EXT_PORT INT_PORT does miniupnpd list the mapping (upnpc -l, the independent witness)
 #   lab_reboot_gateway                 power-cycle the router: mappings gone, NAT-PMP epoch restarts
 #   lab_change_wan_ip NEW_IP           new public address; miniupnpd told with SIGUSR1 (it announces)
+#   lab_add_lan_host NAME ADDR...      another device on the LAN, in its own namespace (a rogue responder)
 #   lab_down                           stop everything the lab started, delete namespaces and temp dir
 #   lab_reap_stale                     (called by lab_up) remove labs left by runs killed with SIGKILL
 #   LAB_IPV6=1 lab_require / lab_up   the same network with IPv6 as well (ULA LAN, documentation-range
@@ -305,6 +306,34 @@ lab_up() {
   fi
   LAB_UP_SECONDS=$(_lab_since "$t0")
   export LAB_UP_SECONDS
+}
+
+# lab_add_lan_host NAME ADDR...: a second device on the LAN (a rogue responder, another host), after
+# lab_up (IPv4). The LAN host's side becomes a bridge (the address and default route move from its veth
+# to the bridge), with a veth to the new namespace ${LAB_PREFIX}-NAME holding each ADDR/24. The router
+# keeps its one LAN port. Sets LAB_NS_<NAME> (upper case); lab_down removes the namespace.
+lab_add_lan_host() {
+  local name=$1 ns="${LAB_PREFIX}-$1" br="${LAB_PREFIX}br" a
+  shift
+  ip netns add "$ns" || { _lab_say "cannot create namespace $ns"; return 1; }
+  LAB_NS_EXTRA="${LAB_NS_EXTRA:-} $ns"
+  echo " $ns" >>"$LAB_DIR/namespaces"
+  if ! lab_lan ip link show "$br" >/dev/null 2>&1; then
+    lab_lan ip link add "$br" type bridge &&
+      lab_lan ip link set "$br" up &&
+      lab_lan ip addr del "$LAB_LAN_IP/24" dev "$LAB_IF_LAN" &&
+      lab_lan ip link set "$LAB_IF_LAN" master "$br" &&
+      lab_lan ip addr add "$LAB_LAN_IP/24" dev "$br" &&
+      lab_lan ip route replace default via "$LAB_GW_IP" dev "$br" || { _lab_say "cannot bridge the LAN side"; return 1; }
+  fi
+  ip link add "${LAB_PREFIX}${name:0:3}" netns "$LAB_NS_LAN" type veth peer name eth0 netns "$ns" &&
+    lab_lan ip link set "${LAB_PREFIX}${name:0:3}" master "$br" &&
+    lab_lan ip link set "${LAB_PREFIX}${name:0:3}" up &&
+    ip netns exec "$ns" ip link set lo up &&
+    ip netns exec "$ns" ip link set eth0 up || { _lab_say "cannot attach $ns to the LAN"; return 1; }
+  for a in "$@"; do ip netns exec "$ns" ip addr add "$a/24" dev eth0 || return 1; done
+  printf -v "LAB_NS_${name^^}" '%s' "$ns"
+  export LAB_NS_EXTRA "LAB_NS_${name^^}"
 }
 
 # Start miniupnpd in gw and wait (bounded) until both NAT-PMP and HTTP answer.
@@ -772,14 +801,14 @@ lab_down() {
   # TERM first, up to 2 s to exit, then KILL.
   for ((i = 0; i < 40; i++)); do
     left=
-    for ns in "${LAB_NS_LAN:-}" "${LAB_NS_GW:-}" "${LAB_NS_INET:-}"; do
+    for ns in "${LAB_NS_LAN:-}" "${LAB_NS_GW:-}" "${LAB_NS_INET:-}" ${LAB_NS_EXTRA:-}; do
       [[ -n $ns ]] && left+=" $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
     done
     [[ -z ${left// /} ]] && break
     for pid in $left; do kill -TERM "$pid" 2>/dev/null || true; done
     sleep 0.05
   done
-  for ns in "${LAB_NS_LAN:-}" "${LAB_NS_GW:-}" "${LAB_NS_INET:-}"; do
+  for ns in "${LAB_NS_LAN:-}" "${LAB_NS_GW:-}" "${LAB_NS_INET:-}" ${LAB_NS_EXTRA:-}; do
     [[ -n $ns ]] || continue
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
