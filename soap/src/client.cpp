@@ -97,8 +97,10 @@ asio::awaitable<core::result<gateway>> client::async_describe(url location) {
   if (!arm_deadline()) co_return core::transport_errc::timed_out;
   auto response = co_await http_.async_request(endpoint_of(location), get);
   if (!response) co_return response.error();
+  last_status_.clear();
   if (response->status != 200) {
     log::info("GET ", to_string(location), ": HTTP ", response->status, " ", response->reason);
+    last_status_ = std::to_string(response->status) + " " + response->reason.substr(0, 64);
     co_return errc::unexpected_status;
   }
   auto desc = parse_description(response->body, options_.description);
@@ -116,7 +118,10 @@ asio::awaitable<core::result<gateway>> client::async_describe(url location) {
   const auto pinned = [&](const service& s) -> core::result<url> {
     auto u = resolve(base, s.control_url);
     if (!u) return u.error();
-    if (!same_origin(*u, location)) return errc::untrusted_location;
+    if (!same_origin(*u, location)) {
+      log::info("the description at ", to_string(location), " names the control URL ", to_string(*u), ": refused");
+      return errc::foreign_control_url;
+    }
     return u;
   };
   gateway gw;
@@ -149,6 +154,7 @@ asio::awaitable<core::result<action_response>> client::async_call(const gateway&
   post.headers = {{"Content-Type", std::string(content_type)}, {"SOAPAction", soap->soap_action}};
   post.body = std::move(soap->body);
   last_fault_.reset();
+  last_status_.clear();
   if (!arm_deadline()) co_return core::transport_errc::timed_out;
   ++calls_;
   auto response = co_await http_.async_request(endpoint_of(*control), std::move(post));
@@ -156,6 +162,7 @@ asio::awaitable<core::result<action_response>> client::async_call(const gateway&
   // UDA §3.2.2: a fault comes with status 500; an answer with 200. Anything else is no SOAP answer.
   if (response->status != 200 && response->status != 500) {
     log::info(c.action, ": HTTP ", response->status, " ", response->reason);
+    last_status_ = std::to_string(response->status) + " " + response->reason.substr(0, 64);
     co_return errc::unexpected_status;
   }
   auto parsed = parse_response(response->body, c.action, options_.soap);
@@ -165,7 +172,10 @@ asio::awaitable<core::result<action_response>> client::async_call(const gateway&
     last_fault_ = *f;
     co_return fault_error(*f, c.service);
   }
-  if (response->status != 200) co_return errc::unexpected_status;
+  if (response->status != 200) {
+    last_status_ = std::to_string(response->status) + " " + response->reason.substr(0, 64);
+    co_return errc::unexpected_status;
+  }
   co_return std::get<action_response>(std::move(*parsed));
 }
 

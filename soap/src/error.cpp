@@ -30,6 +30,7 @@ const char* describe(errc e) noexcept {
     case errc::unexpected_status: return "the gateway answered with an HTTP status other than 200 (and no UPnP fault)";
     case errc::not_an_igd: return "the description has no WANIPConnection or WANPPPConnection service";
     case errc::untrusted_location: return "a URL that fails the trust rule (http to the responder's or the gateway's own IP address only)";
+    case errc::foreign_control_url: return "a control URL on another host or port than the description's own (refused, nothing sent there)";
   }
   return nullptr;
 }

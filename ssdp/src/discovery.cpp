@@ -43,22 +43,21 @@ struct outgoing {
 // CPU time (miniupnpd: 2-5 ms), and a burst of ten delayed its answer and the calls after it by ~70 ms
 // (tests/lab/bench_upnp.sh). Round 1 asks every target, for routers that answer only some; round 2
 // adds ssdp:all as the last resort.
-std::vector<outgoing> round_messages(const discovery_options& o, bool v6, bool unicast, unsigned round) {
+std::vector<outgoing> round_messages(const discovery_options& o, bool v6, bool groups, bool unicast, unsigned round) {
   std::vector<std::string> targets = o.search_targets;
   if (round == 0 && targets.size() > 1) targets.resize(1);
   if (round > 1) targets.emplace_back(std::string(ssdp_all));
   std::vector<asio::ip::udp::endpoint> to;
-  if (v6) {
+  if (v6 && groups) {
     for (auto group : o.ipv6->groups) {
       // The scope id picks the interface for a link-local group; the others follow IPV6_MULTICAST_IF.
       if (group.is_multicast_link_local()) group.scope_id(o.ipv6->interface_index);
       to.emplace_back(group, o.ipv6->port);
     }
-    if (unicast && o.ipv6->gateway) to.emplace_back(*o.ipv6->gateway, o.ipv6->port);
-  } else {
-    to.emplace_back(o.multicast_group, o.port);
-    if (unicast && o.gateway) to.emplace_back(*o.gateway, o.port);
   }
+  if (v6 && unicast && o.ipv6->gateway) to.emplace_back(*o.ipv6->gateway, o.ipv6->port);
+  if (!v6 && groups) to.emplace_back(o.multicast_group, o.port);
+  if (!v6 && unicast && o.gateway) to.emplace_back(*o.gateway, o.port);
   std::vector<outgoing> out;
   for (const auto& st : targets) {
     for (const auto& e : to) {
@@ -159,7 +158,12 @@ struct search_run {
       }
       return;
     }
-    if (result.devices.size() >= options.max_devices) return;
+    // The device cap holds for the gateway and for everyone else apart: a flood of devices from other
+    // LAN hosts must not crowd out the gateway's (tests/lab/hostile_test.sh, ssdp.flood).
+    const auto same_side = std::count_if(result.devices.begin(), result.devices.end(), [&](const found_device& d) {
+      return is_default_gateway(options, d.responder) == from_gateway;
+    });
+    if (static_cast<std::size_t>(same_side) >= options.max_devices) return;
     found_device device;
     device.responder = responder;
     device.targets.push_back(answer->st);
@@ -177,7 +181,8 @@ struct search_run {
 };
 
 // One family's rounds and answers until the run ends. Errors: the socket's (classified), cancelled.
-asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::socket& socket, bool v6, bool unicast) {
+asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::socket& socket, bool v6, bool groups,
+                                               bool unicast) {
   co_await asio::this_coro::throw_if_cancelled(false);
   const auto& o = run.options;
   core::bytes buffer(o.wire_limits.max_message_size + 1);  // one spare byte detects an oversize one
@@ -187,7 +192,7 @@ asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::s
   std::error_code last_send_error;
   while (!run.done && clock::now() < run.listen_end) {
     if (round < max_rounds && clock::now() >= next_round) {
-      for (const auto& m : round_messages(o, v6, unicast, round)) {
+      for (const auto& m : round_messages(o, v6, groups, unicast, round)) {
         auto [ec, n] = co_await socket.async_send_to(asio::buffer(m.message), m.to, use_tuple);
         (void)n;
         if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
@@ -224,9 +229,10 @@ asio::awaitable<std::error_code> search_family(search_run& run, asio::ip::udp::s
 }
 
 // One socket's part of the search; a slot without a socket ends at once.
-asio::awaitable<std::error_code> search_slot(search_run& run, asio::ip::udp::socket& socket, bool v6, bool unicast) {
+asio::awaitable<std::error_code> search_slot(search_run& run, asio::ip::udp::socket& socket, bool v6, bool groups,
+                                             bool unicast) {
   if (!socket.is_open()) co_return std::error_code{};
-  co_return co_await search_family(run, socket, v6, unicast);
+  co_return co_await search_family(run, socket, v6, groups, unicast);
 }
 
 }  // namespace
@@ -252,17 +258,25 @@ asio::awaitable<core::result<discovery_result>> async_discover(asio::any_io_exec
   const auto start = clock::now();
   const auto deadline = start + options.deadline;
   search_run run{options, trust, start, options.find_all ? std::min(deadline, start + options.listen_for) : deadline};
-  // Slot 0: IPv4. Slots 1..max_ipv6_sources: IPv6, one per source (the first also asks the gateway
-  // by unicast).
-  std::array<asio::ip::udp::socket, 1 + max_ipv6_sources> sockets{
+  // Slot 0: IPv4 multicast. Slots 1..max_ipv6_sources: IPv6, one per source (the first also asks the
+  // gateway by unicast). The last: IPv4 unicast to the default gateway, alone on its socket: any LAN
+  // host sees a multicast search and can flood the port it came from until the kernel drops the
+  // gateway's answer there; this socket's port it never sees (tests/lab/hostile_test.sh, ssdp.flood).
+  constexpr std::size_t gateway4_slot = 1 + max_ipv6_sources;
+  std::array<asio::ip::udp::socket, 2 + max_ipv6_sources> sockets{
       asio::ip::udp::socket(executor), asio::ip::udp::socket(executor), asio::ip::udp::socket(executor),
-      asio::ip::udp::socket(executor)};
+      asio::ip::udp::socket(executor), asio::ip::udp::socket(executor)};
   static_assert(max_ipv6_sources == 3, "one socket per slot above");
   std::error_code open_failed;
   if (options.ipv4) {
     if (const auto ec = open_socket(sockets[0], options, false)) {
       log::info("SSDP over IPv4 unavailable: ", core::describe(ec));
       open_failed = ec;
+    }
+    if (options.gateway && sockets[0].is_open()) {
+      if (const auto ec = open_socket(sockets[gateway4_slot], options, false)) {
+        log::info("SSDP unicast to the IPv4 gateway unavailable: ", core::describe(ec));
+      }
     }
   }
   if (options.ipv6) {
@@ -285,10 +299,12 @@ asio::awaitable<core::result<discovery_result>> async_discover(asio::any_io_exec
   std::size_t unicast6 = 1;
   while (unicast6 < sockets.size() && !sockets[unicast6].is_open()) ++unicast6;
   using namespace asio::experimental::awaitable_operators;
-  const auto [f0, f1, f2, f3] =
-      co_await (search_slot(run, sockets[0], false, true) && search_slot(run, sockets[1], true, unicast6 == 1) &&
-                search_slot(run, sockets[2], true, unicast6 == 2) && search_slot(run, sockets[3], true, unicast6 == 3));
-  const std::array<std::error_code, 4> failed{f0, f1, f2, f3};
+  const bool own4 = sockets[gateway4_slot].is_open();
+  const auto [f0, f1, f2, f3, f4] =
+      co_await (search_slot(run, sockets[0], false, true, !own4) && search_slot(run, sockets[1], true, true, unicast6 == 1) &&
+                search_slot(run, sockets[2], true, true, unicast6 == 2) && search_slot(run, sockets[3], true, true, unicast6 == 3) &&
+                search_slot(run, sockets[gateway4_slot], false, false, true));
+  const std::array<std::error_code, 5> failed{f0, f1, f2, f3, f4};
   if (std::any_of(failed.begin(), failed.end(), [](const auto& e) { return e == core::transport_errc::cancelled; })) {
     co_return core::transport_errc::cancelled;
   }
@@ -301,7 +317,7 @@ asio::awaitable<core::result<discovery_result>> async_discover(asio::any_io_exec
       ++running;
     } else {
       if (!first_failure) first_failure = failed[i];
-      log::info("SSDP over ", i == 0 ? "IPv4" : "IPv6", " stopped: ", core::describe(failed[i]));
+      log::info("SSDP over ", i == 0 || i == gateway4_slot ? "IPv4" : "IPv6", " stopped: ", core::describe(failed[i]));
     }
   }
   if (running == 0) co_return first_failure;

@@ -71,7 +71,7 @@ TEST_CASE("soap client: a control URL on another host or port is refused") {
   asio::io_context io;
   fake_igd igd(io, 2, [](const soap::soap_call& c) { return ok(c); }, "http://192.168.1.66:5000/ctl/IPConn");
   soap::client c(io.get_executor());
-  CHECK(test::run(io, c.async_describe(igd.location())).error() == soap::errc::untrusted_location);
+  CHECK(test::run(io, c.async_describe(igd.location())).error() == soap::errc::foreign_control_url);
 }
 
 TEST_CASE("soap client: add with the fallbacks real routers need") {

@@ -280,7 +280,9 @@ asio::awaitable<int> run_announce(const invocation& inv, const gateway_target& g
 }
 
 asio::awaitable<int> run_upnp_external_ip(const invocation& inv, asio::any_io_executor ex) {
-  auto m = make_upnp_mapper(ex, mapper_target{}, upnp_target_for(inv), inv.cmd.description);
+  mapper_target t;
+  t.deadline = inv.options.timeout;  // --timeout bounds discovery, description and the call together
+  auto m = make_upnp_mapper(ex, t, upnp_target_for(inv), inv.cmd.description);
   auto ext = co_await m->async_external_address();
   if (!ext) {
     print_error(inv.options.json, "external address from " + where(*m) + " (upnp)", ext.error(), m->gateway_text());

@@ -2,6 +2,7 @@
 
 #include "mapper.hpp"
 #include "natpunch/core/error.hpp"
+#include "natpunch/core/log.hpp"
 #include "natpunch/natpmp/client.hpp"
 #include "natpunch/pcp/client.hpp"
 
@@ -15,17 +16,33 @@ class natpmp_mapper final : public mapper {
 
   std::string name() const override { return "natpmp"; }
   asio::ip::address gateway() const override { return target_.gateway; }
-  void set_deadline(std::chrono::milliseconds d) override { client_.set_deadline(d); }
+  void set_deadline(std::chrono::milliseconds d) override {
+    target_.deadline = d;
+    client_.set_deadline(d);
+  }
 
   asio::awaitable<core::result<mapping_view>> async_map(std::uint16_t suggested, std::uint32_t lifetime) override {
     // NAT-PMP's map answer has no address, so a second request asks for it. If that answer shows the
-    // gateway lost its state in between, the mapping just made is gone too: map once more.
+    // gateway lost its state in between, the mapping just made is gone too: map once more. The
+    // requests share the one deadline (--timeout bounds the whole add).
+    const auto end = std::chrono::steady_clock::now() + target_.deadline;
+    const auto restore = [this] { client_.set_deadline(target_.deadline); };
     for (int attempt = 0; attempt < 2; ++attempt) {
+      if (!arm(end)) co_return core::transport_errc::timed_out;
       auto mapped = co_await client_.async_map(target_.transport, target_.internal_port, suggested, lifetime);
-      if (!mapped) co_return mapped.error();
+      if (!mapped) {
+        restore();
+        co_return mapped.error();
+      }
       const auto map_time = client_.last_exchange().elapsed;
-      auto ext = co_await client_.async_external_address();
-      if (!ext) co_return ext.error();
+      core::result<natpmp::external_address_info> ext = core::transport_errc::timed_out;
+      if (arm(end)) ext = co_await client_.async_external_address();
+      restore();
+      if (!ext) {
+        // A mapping without its address is no answer: take it back rather than leave it behind.
+        co_await undo(lifetime == 0 ? 0 : mapped->internal_port);
+        co_return ext.error();
+      }
       if (ext->gateway_lost_state && attempt == 0) continue;
       co_return mapping_view{"natpmp", mapped->protocol, ext->address, mapped->external_port,
                              client_.local_address(), mapped->internal_port, mapped->lifetime, mapped->epoch,
@@ -61,6 +78,27 @@ class natpmp_mapper final : public mapper {
   bool take_lost_state() override { return client_.take_lost_state(); }
 
  private:
+  // Gives the next request what is left until `end`; false when nothing is.
+  bool arm(std::chrono::steady_clock::time_point end) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    client_.set_deadline(std::min(left, target_.deadline));
+    return true;
+  }
+
+  // Best effort, a short deadline of its own (the add's may be spent), like the UPnP mapper's.
+  asio::awaitable<void> undo(std::uint16_t internal_port) {
+    if (internal_port == 0) co_return;
+    client_.set_deadline(std::min<std::chrono::milliseconds>(target_.deadline, std::chrono::seconds(2)));
+    auto removed = co_await client_.async_delete(target_.transport, internal_port);
+    client_.set_deadline(target_.deadline);
+    if (removed) {
+      core::log::info("removed ", internal_port, "/", core::to_string(target_.transport), ", mapped without its address");
+    } else if (removed.error() != core::transport_errc::cancelled) {
+      core::log::warn("could not remove ", internal_port, "/", core::to_string(target_.transport), ": ", core::describe(removed.error()));
+    }
+  }
+
   static natpmp::client_options options_for(const mapper_target& t) {
     natpmp::client_options o;
     o.gateway = t.gateway.to_v4();

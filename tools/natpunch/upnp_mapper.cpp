@@ -15,8 +15,15 @@ class upnp_mapper final : public mapper {
         client_(std::move(executor), options_for(t)) {}
 
   std::string name() const override { return "upnp"; }
+  // The IGD once found; before (a failed description), the --igd URL's host, else the default gateway.
   asio::ip::address gateway() const override {
-    return session_ ? session_->gw.address : (where_.gateway ? asio::ip::address(*where_.gateway) : asio::ip::address());
+    if (session_) return session_->gw.address;
+    if (where_.igd_url) {
+      if (auto u = soap::parse_url(*where_.igd_url)) {
+        if (auto a = soap::literal_address(*u)) return *a;
+      }
+    }
+    return where_.gateway ? asio::ip::address(*where_.gateway) : asio::ip::address();
   }
   // Each operation (a map with its discovery, fallbacks and read-back; a delete) gets `d` in all.
   void set_deadline(std::chrono::milliseconds d) override { target_.deadline = d; }
@@ -98,7 +105,9 @@ class upnp_mapper final : public mapper {
 
   std::string gateway_text() const override {
     const auto& f = client_.last_fault();
-    return f ? f->description : std::string();
+    if (f) return f->description;
+    const auto& status = client_.last_unexpected_status();
+    return status.empty() ? std::string() : "HTTP " + status;
   }
 
  private:

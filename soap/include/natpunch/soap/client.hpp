@@ -117,6 +117,9 @@ class client {
 
   // The last UPnPError a call returned (code and the gateway's own description).
   [[nodiscard]] const std::optional<fault>& last_fault() const noexcept { return last_fault_; }
+  // The status line of the last answer that was errc::unexpected_status ("302 Found"), as the gateway
+  // sent it (the reason at most 64 bytes), or empty.
+  [[nodiscard]] const std::string& last_unexpected_status() const noexcept { return last_status_; }
   [[nodiscard]] unsigned calls() const noexcept { return calls_; }
   [[nodiscard]] http_client& http() noexcept { return http_; }
 
@@ -135,6 +138,7 @@ class client {
   std::optional<std::chrono::steady_clock::time_point> overall_;
   std::vector<std::pair<std::uint16_t, core::ip_protocol>> sent_adds_;
   std::optional<fault> last_fault_;
+  std::string last_status_;
   unsigned calls_ = 0;
 };
 

@@ -37,7 +37,8 @@ enum class errc {
   unexpected_status,    // an HTTP status other than 200 (or 500 carrying a UPnPError fault)
   not_an_igd,           // a description without WANIPConnection or WANPPPConnection (or the service asked)
   untrusted_location,   // a LOCATION or control URL that fails the trust rule: not http, not an IP literal
-                        // of the responder or the gateway, a loopback/link-local/multicast host, another origin
+                        // of the responder or the gateway, a loopback/link-local/multicast host
+  foreign_control_url,  // a description naming a control URL on another host or port than its own
 };
 const char* describe(errc e) noexcept;
 const std::error_category& error_category() noexcept;  // name "soap"

@@ -72,7 +72,7 @@ struct discovery_options {
   // until the deadline). 256 is far more than a LAN's devices send for our few targets (a device
   // answers once per matching target and round).
   std::size_t max_answers = 256;
-  // Devices kept at most (distinct LOCATIONs).
+  // Devices kept at most (distinct LOCATIONs), counted apart for the default gateway and the other hosts.
   std::size_t max_devices = 16;
   // Time before the second round (a LAN gateway answers in ~50 ms), then between rounds; three
   // rounds at most (UDP may lose a datagram).
