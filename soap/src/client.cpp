@@ -89,6 +89,7 @@ bool client::arm_deadline() noexcept {
 }
 
 asio::awaitable<core::result<gateway>> client::async_describe(url location) {
+  last_status_.clear();
   const auto address = literal_address(location);
   if (!address) co_return errc::untrusted_location;  // names are never followed: no DNS on the LAN's word
   http_request get;
@@ -97,7 +98,6 @@ asio::awaitable<core::result<gateway>> client::async_describe(url location) {
   if (!arm_deadline()) co_return core::transport_errc::timed_out;
   auto response = co_await http_.async_request(endpoint_of(location), get);
   if (!response) co_return response.error();
-  last_status_.clear();
   if (response->status != 200) {
     log::info("GET ", to_string(location), ": HTTP ", response->status, " ", response->reason);
     last_status_ = std::to_string(response->status) + " " + response->reason.substr(0, 64);

@@ -64,13 +64,14 @@ PY
   ERR=$(cat "$LAB_DIR/np.$name.err")
 }
 
-# gwsim_start NAME ARGS...: gwsim on the rogue device, its JSON log in $LAB_DIR/gw.NAME; waits until it listens.
+# gwsim_start NAME ARGS...: gwsim on the rogue device (GW_NS, default the rogue's namespace), its JSON
+# log in $LAB_DIR/gw.NAME; waits until it listens. Returns 1 (and says why) when it did not start.
 GW_PIDS=()
 gwsim_start() {
   local name=$1 i
   shift
   # `ip netns exec` execs timeout, so $! is gwsim's parent and a kill reaches gwsim.
-  ip netns exec "$LAB_NS_ROGUE" timeout 60 "$GWSIM" --run-seconds 50 "$@" >"$LAB_DIR/gw.$name" 2>"$LAB_DIR/gw.$name.err" &
+  ip netns exec "${GW_NS:-$LAB_NS_ROGUE}" timeout 60 "$GWSIM" --run-seconds 50 "$@" >"$LAB_DIR/gw.$name" 2>"$LAB_DIR/gw.$name.err" &
   GW_PIDS+=($!)
   for ((i = 0; i < 100; i++)); do
     if grep -q '"listening"' "$LAB_DIR/gw.$name" 2>/dev/null &&
@@ -103,7 +104,7 @@ BEFORE=$(router_table)
 echo "# router table: $(tr '\n' ';' <<<"$BEFORE")"
 
 # Honest peaks, the reference for the memory bound: one per kind of exchange.
-gwsim_start honest --listen "$ROGUE:5351" --pcp --http 5000
+gwsim_start honest --listen "$ROGUE:5351" --pcp --http 5000 || LAB_FAILURES=$((LAB_FAILURES + 1))
 run_measured honest_pcp "$NATPUNCH" --gateway "$ROGUE" --protocol pcp --timeout 3 add 9100/tcp
 RSS_UDP=$RSS_KB
 run_measured honest_upnp "$NATPUNCH" --igd "http://$ROGUE:5000/rootDesc.xml" --timeout 3 external-ip
@@ -182,7 +183,7 @@ http http.smuggle-cl-te 4 "content-length.*transfer-encoding|transfer-encoding.*
 http http.smuggle-two-lengths 4 "content-length" smuggle-two-lengths
 http http.header-flood 4 "header" header-flood
 http http.line-endless 4 "status line" line-endless
-http http.status-garbage 4 "status" status-garbage
+http http.status-garbage 4 "status code|status line" status-garbage
 http http.redirect 4 "HTTP 302 Found" redirect
 http http.drip 3 "deadline" drip
 http http.stall 3 "deadline" stall
@@ -202,21 +203,26 @@ desc xml.deep 4 "deep" xml-deep
 desc xml.doctype 4 "doctype" xml-doctype
 desc xml.huge 4 "large|limit" xml-huge
 desc xml.many-devices 4 "devices" xml-many-devices
-desc xml.long-field 4 "long" xml-long-field
+desc xml.long-field 4 "field longer" xml-long-field
 desc xml.no-igd 4 "WANIPConnection|WANPPPConnection|internet gateway|IGD" xml-no-igd
 
 echo "# --- forged control URLs: the description names another place to send SOAP to ---"
-# Another gwsim at $OTHER:5000 is the place a forged controlURL names: it must see no request.
+# forged_control NAME URL [LISTEN NS]: with LISTEN, a second gwsim listens where URL points (in NS) and
+# must see no request; names, link-local and https have nowhere to listen, the error is the proof.
 forged_control() {
-  local name=$1 url=$2
+  local name=$1 url=$2 listen=${3:-} ns=${4:-$LAB_NS_ROGUE}
   [[ $name =~ $FILTER ]] || return 0
-  gwsim_start "$name.other" --listen "$OTHER:5351" --http 5000 || true
-  local other_log="$LAB_DIR/gw.$name.other"
-  attack "$name" 4 "control|untrusted|host" 3 --http 5000 --control-url "$url" -- --igd "$IGD" add 9101/tcp
-  lab_step "$name: nothing reached $OTHER" no_request_reached "$other_log"
+  if [[ -n $listen ]]; then
+    GW_NS=$ns gwsim_start "$name.target" --listen "$listen:5351" --http 5000 || { LAB_FAILURES=$((LAB_FAILURES + 1)); return 0; }
+  fi
+  attack "$name" 4 "control URL on another host or port" 3 --http 5000 --control-url "$url" -- --igd "$IGD" add 9101/tcp
+  if [[ -n $listen ]]; then
+    lab_step "$name: the forged target listened" grep -q '"http"' "$LAB_DIR/gw.$name.target"
+    lab_step "$name: nothing reached it" no_request_reached "$LAB_DIR/gw.$name.target"
+  fi
 }
-forged_control control.other-host "http://$OTHER:5000/ctl/IPConn"
-forged_control control.loopback "http://127.0.0.1:5000/ctl/IPConn"
+forged_control control.other-host "http://$OTHER:5000/ctl/IPConn" "$OTHER"
+forged_control control.loopback "http://127.0.0.1:5000/ctl/IPConn" 127.0.0.1 "$LAB_NS_LAN"
 forged_control control.link-local "http://[fe80::1]:5000/ctl/IPConn"
 forged_control control.name "http://router.invalid:5000/ctl/IPConn"
 forged_control control.https "https://$ROGUE:5000/ctl/IPConn"
@@ -226,7 +232,7 @@ soap() { attack "$1" "$2" "$3" 3 --http 5000 --attack "$4" -- --igd "$IGD" "${@:
 soap soap.garbage 4 "xml" soap-garbage external-ip
 soap soap.deep 4 "deep" soap-deep external-ip
 soap soap.doctype 4 "doctype" soap-doctype external-ip
-soap soap.huge-fault 4 "long" soap-huge-fault external-ip
+soap soap.huge-fault 4 "field longer" soap-huge-fault external-ip
 soap soap.many-args 4 "arguments" soap-many-args external-ip
 soap soap.wrong-action 4 "action|GetStatusInfo" soap-wrong-action external-ip
 soap soap.bad-address 4 "address" soap-bad-address external-ip
@@ -242,7 +248,7 @@ ssdp_case() {
   local name=$1 port=$2
   shift 2
   [[ $name =~ $FILTER ]] || return 0
-  gwsim_start "$name.other" --listen "$OTHER:5351" --http 5000 || true
+  gwsim_start "$name.other" --listen "$OTHER:5351" --http 5000 || { LAB_FAILURES=$((LAB_FAILURES + 1)); return 0; }
   attack "$name" 0 "mapped tcp 11\.0\.0\.5:$port .*\(upnp" 5 --ssdp --http 5000 --external 11.0.0.66 "$@" -- \
     --protocol upnp add "$port/tcp" --description "$name"
   lab_step "$name: the rogue saw the search" grep -q '"M-SEARCH"' "$LAB_DIR/gw.$name"
@@ -267,7 +273,7 @@ for p in natpmp pcp; do
   lab_keep_start "$name" -v --protocol "$p" add "$port/tcp" --lifetime 120 --keep  # -vv: ignored datagrams are logged
   lab_step "$name: the keeper maps $port/tcp on the router" lab_wait_until 10 lab_has_event "$KEEP_OUT" mapped
   events_before=$(grep -c . "$KEEP_OUT" || true)
-  gwsim_start "$name" --listen "$ROGUE:5351" --attack announce --attack-arg 5
+  gwsim_start "$name" --listen "$ROGUE:5351" --attack announce --attack-arg 5 || LAB_FAILURES=$((LAB_FAILURES + 1))
   sleep 1.5
   gwsim_stop_all
   lab_step "$name: five forged rounds were sent" grep -q '"round":5' "$LAB_DIR/gw.$name"

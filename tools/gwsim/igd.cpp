@@ -86,6 +86,7 @@ class igd_server final : public part {
   }
 
   void stop() override {
+    stopped_ = true;
     std::error_code ignored;
     acceptor_.close(ignored);
     for (auto* c : open_) c->close(ignored);
@@ -100,12 +101,22 @@ class igd_server final : public part {
     }
   }
 
+  // Registered while it lives (stop() closes it), whichever way the coroutine ends.
+  struct registration {
+    std::vector<tcp::socket*>& open;
+    tcp::socket* socket;
+    registration(std::vector<tcp::socket*>& o, tcp::socket* s) : open(o), socket(s) { open.push_back(s); }
+    ~registration() { std::erase(open, socket); }
+    registration(const registration&) = delete;
+    registration& operator=(const registration&) = delete;
+  };
+
   asio::awaitable<void> serve(tcp::socket socket) {
-    open_.push_back(&socket);
+    if (stopped_) co_return;  // accepted just before stop(): never served
+    const registration registered(open_, &socket);
     std::error_code ec;
     const auto from = socket.remote_endpoint(ec);
     for (bool more = true; more && socket.is_open();) more = co_await exchange(socket, from);
-    std::erase(open_, &socket);
   }
 
   // One request and its answer; false when the connection is done.
@@ -303,6 +314,7 @@ class igd_server final : public part {
   settings config_;
   tcp::acceptor acceptor_;
   std::vector<tcp::socket*> open_;
+  bool stopped_ = false;
   std::map<std::string, std::string> mappings_;  // "TCP 2222" -> "192.168.86.250:2222"
 };
 

@@ -44,6 +44,7 @@ class udp_gateway final : public part {
     socket_.close(ignored);
     side_.close(ignored);
     if (decoy_) decoy_->close(ignored);
+    for (auto* t : timers_) t->cancel();  // delayed answers: stop now, not --delay-ms later
   }
 
  private:
@@ -174,7 +175,9 @@ class udp_gateway final : public part {
 
   asio::awaitable<void> send_later(bytes reply, udp::endpoint to) {
     asio::steady_timer timer(socket_.get_executor(), config_.delay);
+    timers_.push_back(&timer);
     co_await timer.async_wait(use_tuple);
+    std::erase(timers_, &timer);
     if (socket_.is_open()) co_await socket_.async_send_to(asio::buffer(reply), to, use_tuple);
     --pending_;
   }
@@ -251,6 +254,7 @@ class udp_gateway final : public part {
   udp::socket side_;  // another port on our address: wrong-port forgeries
   std::optional<udp::socket> decoy_;
   unsigned pending_ = 0;
+  std::vector<asio::steady_timer*> timers_;  // delayed answers still waiting
   // (protocol, internal port) -> (external port, lifetime)
   std::map<std::pair<core::ip_protocol, std::uint16_t>, std::pair<std::uint16_t, std::uint32_t>> mappings_;
 };

@@ -39,10 +39,12 @@ class natpmp_mapper final : public mapper {
       if (arm(end)) ext = co_await client_.async_external_address();
       restore();
       if (!ext) {
-        // A mapping without its address is no answer: take it back rather than leave it behind.
-        co_await undo(lifetime == 0 ? 0 : mapped->internal_port);
+        // A first mapping without its address is no answer: take it back rather than leave it
+        // behind. Not on a renewal (--keep): that would delete the mapping the user holds.
+        if (!mapped_once_) co_await undo(mapped->internal_port);
         co_return ext.error();
       }
+      mapped_once_ = true;
       if (ext->gateway_lost_state && attempt == 0) continue;
       co_return mapping_view{"natpmp", mapped->protocol, ext->address, mapped->external_port,
                              client_.local_address(), mapped->internal_port, mapped->lifetime, mapped->epoch,
@@ -88,7 +90,6 @@ class natpmp_mapper final : public mapper {
 
   // Best effort, a short deadline of its own (the add's may be spent), like the UPnP mapper's.
   asio::awaitable<void> undo(std::uint16_t internal_port) {
-    if (internal_port == 0) co_return;
     client_.set_deadline(std::min<std::chrono::milliseconds>(target_.deadline, std::chrono::seconds(2)));
     auto removed = co_await client_.async_delete(target_.transport, internal_port);
     client_.set_deadline(target_.deadline);
@@ -106,6 +107,7 @@ class natpmp_mapper final : public mapper {
     o.deadline = t.deadline;
     return o;
   }
+  bool mapped_once_ = false;  // a success was returned: later calls renew what the user holds
   mapper_target target_;
   natpmp::client client_;
   std::optional<asio::ip::address_v4> last_announced_;
