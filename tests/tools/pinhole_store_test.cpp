@@ -131,6 +131,8 @@ TEST_CASE("pinhole file: missing is empty, saved is private and read back, an ov
   struct stat st {};
   REQUIRE(::stat(file.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
+  REQUIRE(::stat(file.parent_path().c_str(), &st) == 0);  // made here: private too
+  CHECK((st.st_mode & 0777) == 0700);
   auto back = load_pinholes(file);
   REQUIRE(back.has_value());
   CHECK(back->records == std::vector<pinhole_record>{sample(1), sample(2)});

@@ -10,9 +10,26 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace natpunch::cli {
+namespace {
+
+// The directories above the record, those missing made 0700 (the XDG base directory rule for state):
+// other users need not learn which ports this host opened. Existing ones are left as they are.
+std::error_code make_private_dirs(const std::filesystem::path& dir) {
+  if (dir.empty()) return {};
+  std::filesystem::path at;
+  for (const auto& part : dir) {
+    at /= part;
+    if (::mkdir(at.c_str(), 0700) != 0 && errno != EEXIST) return std::error_code(errno, std::generic_category());
+  }
+  if (!std::filesystem::is_directory(dir)) return std::make_error_code(std::errc::not_a_directory);
+  return {};
+}
+
+}  // namespace
 
 std::optional<std::filesystem::path> pinhole_file() {
   const auto env = [](const char* name) -> std::optional<std::filesystem::path> {
@@ -45,8 +62,7 @@ core::result<parsed_pinholes> load_pinholes(const std::filesystem::path& file) {
 }
 
 std::error_code save_pinholes(const std::filesystem::path& file, const std::vector<pinhole_record>& records) {
-  std::error_code ec;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  std::error_code ec = make_private_dirs(file.parent_path());
   if (ec) return ec;
   std::string temp = std::filesystem::path(file).concat(".XXXXXX").string();
   const int fd = ::mkstemp(temp.data());  // O_EXCL, mode 0600
@@ -70,9 +86,7 @@ std::error_code save_pinholes(const std::filesystem::path& file, const std::vect
 }
 
 core::result<pinhole_lock> pinhole_lock::acquire(const std::filesystem::path& file, std::chrono::milliseconds wait) {
-  std::error_code ec;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec) return ec;
+  if (const auto ec = make_private_dirs(file.parent_path())) return ec;
   const auto lock_file = std::filesystem::path(file).concat(".lock");
   const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return std::error_code(errno, std::generic_category());
