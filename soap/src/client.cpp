@@ -72,6 +72,11 @@ void client::forget_add(std::uint16_t port, core::ip_protocol protocol) {
   std::erase(sent_adds_, std::make_pair(port, protocol));
 }
 
+std::error_code client::unexpected(const http_response& r) {
+  last_status_ = std::to_string(r.status) + " " + r.reason.substr(0, 64);
+  return errc::unexpected_status;
+}
+
 void client::note_add(std::uint16_t port, core::ip_protocol protocol) {
   const auto key = std::make_pair(port, protocol);
   if (std::find(sent_adds_.begin(), sent_adds_.end(), key) == sent_adds_.end()) sent_adds_.push_back(key);
@@ -100,8 +105,7 @@ asio::awaitable<core::result<gateway>> client::async_describe(url location) {
   if (!response) co_return response.error();
   if (response->status != 200) {
     log::info("GET ", to_string(location), ": HTTP ", response->status, " ", response->reason);
-    last_status_ = std::to_string(response->status) + " " + response->reason.substr(0, 64);
-    co_return errc::unexpected_status;
+    co_return unexpected(*response);
   }
   auto desc = parse_description(response->body, options_.description);
   if (!desc) co_return desc.error();
@@ -162,8 +166,7 @@ asio::awaitable<core::result<action_response>> client::async_call(const gateway&
   // UDA §3.2.2: a fault comes with status 500; an answer with 200. Anything else is no SOAP answer.
   if (response->status != 200 && response->status != 500) {
     log::info(c.action, ": HTTP ", response->status, " ", response->reason);
-    last_status_ = std::to_string(response->status) + " " + response->reason.substr(0, 64);
-    co_return errc::unexpected_status;
+    co_return unexpected(*response);
   }
   auto parsed = parse_response(response->body, c.action, options_.soap);
   if (!parsed) co_return parsed.error();
@@ -172,10 +175,7 @@ asio::awaitable<core::result<action_response>> client::async_call(const gateway&
     last_fault_ = *f;
     co_return fault_error(*f, c.service);
   }
-  if (response->status != 200) {
-    last_status_ = std::to_string(response->status) + " " + response->reason.substr(0, 64);
-    co_return errc::unexpected_status;
-  }
+  if (response->status != 200) co_return unexpected(*response);
   co_return std::get<action_response>(std::move(*parsed));
 }
 

@@ -3,6 +3,7 @@
 // One attack at a time (--attack NAME) turns one of them hostile; attacks.cpp lists them.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <iostream>
@@ -54,6 +55,11 @@ struct settings {
 
 inline bool attacking(const settings& s, layer l) { return s.hostile && s.hostile->target == l; }
 inline std::uint64_t attack_arg(const settings& s, std::uint64_t otherwise) { return s.attack_arg.value_or(otherwise); }
+// A count an attack repeats something (answers, elements, arguments): --attack-arg or `otherwise`,
+// never more than `cap`, so no argument makes gwsim itself allocate without bound.
+inline std::uint64_t attack_count(const settings& s, std::uint64_t otherwise, std::uint64_t cap = 100000) {
+  return std::min(attack_arg(s, otherwise), cap);
+}
 
 // Every event is one JSON line on stdout, so tests assert what the gateway saw and did.
 inline void log_json(const std::string& line) { std::cout << line << std::endl; }

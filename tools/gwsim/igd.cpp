@@ -32,6 +32,10 @@ std::string framed(int status, std::string_view reason, std::string_view body) {
          "\r\n\r\n" + std::string(body);
 }
 
+std::string fault_answer(std::uint16_t code, std::string_view text) {
+  return framed(500, "Internal Server Error", *soap::build_fault(code, text));
+}
+
 std::string device(int version, std::string_view type, std::string_view inner) {
   return "<device><deviceType>urn:schemas-upnp-org:device:" + std::string(type) + ":" + std::to_string(version) +
          "</deviceType><friendlyName>gwsim " + std::string(type) + "</friendlyName><UDN>uuid:6a7c1f2e-0000-4000-8000-" +
@@ -160,7 +164,7 @@ class igd_server final : public part {
     if (!attacking(config_, layer::description)) return framed(200, "OK", description(config_.control_url));
     const std::string_view name = config_.hostile->name;
     log_json(R"({"attack":)" + json_string(name) + "}");
-    if (name == "xml-deep") return framed(200, "OK", "<?xml version=\"1.0\"?>" + nested(attack_arg(config_, 5000), ""));
+    if (name == "xml-deep") return framed(200, "OK", "<?xml version=\"1.0\"?>" + nested(attack_count(config_, 5000), ""));
     if (name == "xml-doctype") {
       return framed(200, "OK", "<?xml version=\"1.0\"?>" + std::string(laughs) + "<root><friendlyName>&lol9;</friendlyName></root>");
     }
@@ -171,7 +175,7 @@ class igd_server final : public part {
     }
     if (name == "xml-many-devices") {
       std::string many;
-      for (std::uint64_t i = 0; i < std::min<std::uint64_t>(attack_arg(config_, 2000), 100000); ++i) {
+      for (std::uint64_t i = 0; i < attack_count(config_, 2000); ++i) {
         many += "<device><deviceType>urn:x:device:Thing:1</deviceType></device>";
       }
       std::string doc = description(config_.control_url);
@@ -189,7 +193,7 @@ class igd_server final : public part {
     auto call = soap::parse_request(body);
     if (!call) {
       log_json(R"({"soap_refused":)" + json_string(call.error().message()) + "}");
-      return framed(500, "Internal Server Error", *soap::build_fault(402, "Invalid Args"));
+      return fault_answer(402, "Invalid Args");
     }
     std::string args;
     for (const auto& a : call->args) args += (args.empty() ? "" : ",") + json_string(a.name) + ":" + json_string(a.value);
@@ -200,7 +204,6 @@ class igd_server final : public part {
       return it == call->args.end() ? std::string() : it->value;
     };
     const auto ok = [&](std::vector<soap::argument> out) { return framed(200, "OK", *soap::build_response(call->service_type, call->action, out)); };
-    const auto fault = [](std::uint16_t code, const char* text) { return framed(500, "Internal Server Error", *soap::build_fault(code, text)); };
     const std::string key = arg("NewProtocol") + " " + arg("NewExternalPort");
     if (call->action == "GetExternalIPAddress") return ok({{"NewExternalIPAddress", config_.external.to_string()}});
     if (call->action == "GetStatusInfo") {
@@ -211,10 +214,10 @@ class igd_server final : public part {
       return ok({});
     }
     if (call->action == "DeletePortMapping") {
-      if (mappings_.erase(key) == 0) return fault(714, "NoSuchEntryInArray");
+      if (mappings_.erase(key) == 0) return fault_answer(714, "NoSuchEntryInArray");
       return ok({});
     }
-    return fault(401, "Invalid Action");
+    return fault_answer(401, "Invalid Action");
   }
 
   std::string hostile_soap(const soap::soap_call& call) {
@@ -223,7 +226,7 @@ class igd_server final : public part {
     const std::string action = "<u:" + call.action + "Response xmlns:u=\"" + call.service_type + "\">";
     const std::string end = "</u:" + call.action + "Response>";
     if (name == "soap-garbage") return framed(200, "OK", "this is not XML \x01\x02\xff");
-    if (name == "soap-deep") return framed(200, "OK", envelope(action + nested(attack_arg(config_, 5000), "") + end));
+    if (name == "soap-deep") return framed(200, "OK", envelope(action + nested(attack_count(config_, 5000), "") + end));
     if (name == "soap-doctype") {
       return framed(200, "OK", "<?xml version=\"1.0\"?>" + std::string(laughs) + envelope(action + "<NewExternalIPAddress>&lol9;</NewExternalIPAddress>" + end));
     }
@@ -235,7 +238,7 @@ class igd_server final : public part {
     }
     if (name == "soap-many-args") {
       std::string args;
-      for (std::uint64_t i = 0; i < std::min<std::uint64_t>(attack_arg(config_, 10000), 100000); ++i) args += "<A>1</A>";
+      for (std::uint64_t i = 0; i < attack_count(config_, 10000); ++i) args += "<A>1</A>";
       return framed(200, "OK", envelope(action + args + end));
     }
     if (name == "soap-wrong-action") {

@@ -66,7 +66,7 @@ class ssdp_responder final : public part {
     std::vector<std::string> hostile;
     if (config_.hostile->name == "ssdp-flood") {
       const std::string base = locations_.empty() ? "http://" + config_.address.to_string() + ":1/d" : locations_.front();
-      for (std::uint64_t n = 0; n < std::min<std::uint64_t>(attack_arg(config_, 5000), 100000); ++n) {
+      for (std::uint64_t n = 0; n < attack_count(config_, 5000); ++n) {
         ssdp::search_response r{base + "?" + std::to_string(n), st,
                                 "uuid:f100d000-0000-4000-8000-" + std::to_string(100000000000 + n) + "::" + st, "", std::nullopt,
                                 std::nullopt, std::nullopt};

@@ -24,6 +24,12 @@ const auto forged_address = asio::ip::make_address_v4("6.6.6.6");
 constexpr std::uint16_t forged_port = 6666;
 constexpr unsigned max_pending = 64;  // a flood of requests cannot grow the simulator without bound
 
+// RFC 6886 §3.5: a NAT-PMP gateway answers any other version (e.g. a PCP request) with "unsupported
+// version": version 0, opcode 128 + the request's, result 1, its epoch.
+bytes unsupported_version(std::uint8_t request_opcode, std::uint32_t epoch) {
+  return core::byte_writer(8).u8(0).u8(static_cast<std::uint8_t>(0x80 | (request_opcode & 0x7f))).u16(1).u32(epoch).view();
+}
+
 class udp_gateway final : public part {
  public:
   udp_gateway(asio::io_context& io, const settings& s, bool speak_pcp)
@@ -135,7 +141,7 @@ class udp_gateway final : public part {
       if (auto* p = std::get_if<pcp::peer_body>(&other.payload)) p->map.mapping_nonce[0] ^= 0xff;
       out.emplace_back(pcp::encode(answer(other, ignored, forged_address, false)), &socket_);
     } else if (name == "downgrade" && pc && decoy_) {
-      out.emplace_back(core::byte_writer(8).u8(0).u8(static_cast<std::uint8_t>(0x80 | request[1])).u16(1).u32(0).view(), &*decoy_);
+      out.emplace_back(unsupported_version(request[1], 0), &*decoy_);
     } else if (name == "garbage") {
       const bytes honest = forged();
       // Every proper prefix of a forged answer, then sizes no answer has, then wrong versions and no R bit.
@@ -151,7 +157,7 @@ class udp_gateway final : public part {
       if (no_r.size() > 1) no_r[1] &= 0x7f;
       out.emplace_back(no_r, &socket_);
     } else if (name == "flood") {
-      const auto n = std::min<std::uint64_t>(attack_arg(config_, 1000), 100000);
+      const auto n = attack_count(config_, 1000);
       for (std::uint64_t i = 0; i < n; ++i) {
         if (pc) {
           pcp::request other = *pc;
@@ -205,9 +211,7 @@ class udp_gateway final : public part {
         pc = *p;
         reply = pcp::encode(answer(*pc, log, config_.external, true));
       } else if (n >= 2 && request[0] != 0) {
-        // RFC 6886 §3.5: a NAT-PMP gateway answers any other version (e.g. a PCP request) with
-        // "unsupported version": version 0, opcode 128 + the request's, result 1, its epoch.
-        reply = core::byte_writer(8).u8(0).u8(static_cast<std::uint8_t>(0x80 | (request[1] & 0x7f))).u16(1).u32(epoch()).view();
+        reply = unsupported_version(request[1], epoch());
         log = R"({"request":"other_version","version":)" + std::to_string(request[0]) + "}";
       } else {
         log_json(R"({"ignored":"malformed","bytes":)" + std::to_string(n) + "}");
@@ -232,7 +236,7 @@ class udp_gateway final : public part {
   asio::awaitable<void> announce() {
     const udp::endpoint group(asio::ip::make_address_v4("224.0.0.1"), natpmp::announce_port);
     if (config_.address.is_v4()) socket_.set_option(asio::ip::multicast::outbound_interface(config_.address.to_v4()));
-    const auto rounds = std::min<std::uint64_t>(attack_arg(config_, 5), 100);
+    const auto rounds = attack_count(config_, 5, 100);
     asio::steady_timer timer(socket_.get_executor());
     for (std::uint64_t i = 0; i < rounds && socket_.is_open(); ++i) {
       const bytes nat = natpmp::encode(natpmp::external_address_response{natpmp::result_code::success, 0, forged_address.to_bytes()});

@@ -142,8 +142,7 @@ asio::awaitable<int> keep_mapping(mapper& m, const invocation& inv, mapping_view
       state.announcements.close(ignored);
     }
   } closer{*state};
-  // UPnP gateways announce over SSDP, not on 5350: no socket to open there for them.
-  if (m.name() != "upnp") asio::co_spawn(executor, listen_announcements(state, m, m.gateway().is_v4()), asio::detached);
+  if (m.hears_announcements()) asio::co_spawn(executor, listen_announcements(state, m, m.gateway().is_v4()), asio::detached);
 
   const auto stop_requested = []() -> asio::awaitable<bool> {
     co_return (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;

@@ -62,6 +62,9 @@ class mapper {
   // Removes the mapping made by async_map, or the one named when the mapper was made (`delete`).
   virtual asio::awaitable<core::result<void>> async_unmap() = 0;
   virtual asio::awaitable<core::result<asio::ip::address>> async_external_address() = 0;
+  // Whether the gateway announces on the announcement port (5350): NAT-PMP and PCP do, UPnP
+  // gateways announce over SSDP, so `--keep` opens no socket there for them.
+  [[nodiscard]] virtual bool hears_announcements() const { return true; }
   // A datagram that arrived on the announcement port (5350).
   virtual unsolicited observe(core::byte_span datagram, const asio::ip::udp::endpoint& from) = 0;
   // True once since the last call if anything showed that the gateway lost its state.

@@ -26,18 +26,18 @@ class natpmp_mapper final : public mapper {
     // gateway lost its state in between, the mapping just made is gone too: map once more. The
     // requests share the one deadline (--timeout bounds the whole add).
     const auto end = std::chrono::steady_clock::now() + target_.deadline;
-    const auto restore = [this] { client_.set_deadline(target_.deadline); };
+    // Whichever way this ends, later requests (delete, renewals) get the whole deadline again.
+    struct restore_deadline {
+      natpmp_mapper& m;
+      ~restore_deadline() { m.client_.set_deadline(m.target_.deadline); }
+    } const restore{*this};
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!arm(end)) co_return core::transport_errc::timed_out;
       auto mapped = co_await client_.async_map(target_.transport, target_.internal_port, suggested, lifetime);
-      if (!mapped) {
-        restore();
-        co_return mapped.error();
-      }
+      if (!mapped) co_return mapped.error();
       const auto map_time = client_.last_exchange().elapsed;
       core::result<natpmp::external_address_info> ext = core::transport_errc::timed_out;
       if (arm(end)) ext = co_await client_.async_external_address();
-      restore();
       if (!ext) {
         // A first mapping without its address is no answer: take it back rather than leave it
         // behind. Not on a renewal (--keep): that would delete the mapping the user holds.
@@ -88,11 +88,11 @@ class natpmp_mapper final : public mapper {
     return true;
   }
 
-  // Best effort, a short deadline of its own (the add's may be spent), like the UPnP mapper's.
+  // Best effort, a short deadline of its own (the add's may be spent), like the UPnP mapper's. Only
+  // async_map calls it; its guard restores the deadline.
   asio::awaitable<void> undo(std::uint16_t internal_port) {
     client_.set_deadline(std::min<std::chrono::milliseconds>(target_.deadline, std::chrono::seconds(2)));
     auto removed = co_await client_.async_delete(target_.transport, internal_port);
-    client_.set_deadline(target_.deadline);
     if (removed) {
       core::log::info("removed ", internal_port, "/", core::to_string(target_.transport), ", mapped without its address");
     } else if (removed.error() != core::transport_errc::cancelled) {

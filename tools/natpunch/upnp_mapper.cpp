@@ -99,7 +99,8 @@ class upnp_mapper final : public mapper {
     co_return co_await client_.async_external_ip(session_->gw);
   }
 
-  // SSDP NOTIFYs arrive on port 1900, not on the NAT-PMP/PCP announcement port: nothing to judge here.
+  // SSDP NOTIFYs arrive on port 1900, not on the NAT-PMP/PCP announcement port: nothing to hear there.
+  bool hears_announcements() const override { return false; }
   unsolicited observe(core::byte_span, const asio::ip::udp::endpoint&) override { return unsolicited::not_from_gateway; }
   bool take_lost_state() override { return false; }
 

@@ -129,6 +129,8 @@ class client {
   asio::awaitable<core::result<std::vector<port_mapping>>> list_generic(const gateway& gw);
 
   void note_add(std::uint16_t port, core::ip_protocol protocol);
+  // Keeps the status line for last_unexpected_status(); returns errc::unexpected_status.
+  std::error_code unexpected(const http_response& r);
   void forget_add(std::uint16_t port, core::ip_protocol protocol);
   // Sets the HTTP exchange's deadline from the two limits; false when no time is left.
   bool arm_deadline() noexcept;
