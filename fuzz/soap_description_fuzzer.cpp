@@ -6,7 +6,8 @@
 //  - tighter device and service limits accept exactly the descriptions within them;
 //  - parsing is deterministic (the same input gives the same value);
 //  - a chosen connection service is a WANIPConnection/WANPPPConnection with a controlURL, found in the
-//    tree, and the IGD version is 1 or 2.
+//    tree, and the IGD version is 1 or 2;
+//  - a TR-064 (urn:dslforum-org:) connection is chosen only when the tree holds no UPnP Forum one.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -51,6 +52,20 @@ void walk(const soap::device& d, const soap::description_limits& limits, counts&
   for (const soap::device& child : d.devices) walk(child, limits, n);
 }
 
+// A WANIPConnection or WANPPPConnection of the UPnP Forum's domain, with a controlURL, anywhere.
+bool has_standard_connection(const soap::device& d) {
+  for (const soap::service& s : d.services) {
+    if (s.control_url.empty()) continue;
+    if (soap::type_version(s.type, "service:WANIPConnection") || soap::type_version(s.type, "service:WANPPPConnection")) {
+      return true;
+    }
+  }
+  for (const soap::device& child : d.devices) {
+    if (has_standard_connection(child)) return true;
+  }
+  return false;
+}
+
 bool contains(const soap::device& d, const soap::service& wanted) {
   for (const soap::service& s : d.services) {
     if (s == wanted) return true;
@@ -66,9 +81,11 @@ void check_choice(const soap::description& desc) {
   if (!chosen) return;
   require(chosen->igd_version == 1 || chosen->igd_version == 2);
   require(!chosen->connection.control_url.empty());
+  const auto domain = chosen->dslforum() ? soap::type_domain::dslforum : soap::type_domain::upnp_org;
   const auto version = soap::type_version(chosen->connection.type,
-                                          chosen->ppp ? "service:WANPPPConnection" : "service:WANIPConnection");
+                                          chosen->ppp ? "service:WANPPPConnection" : "service:WANIPConnection", domain);
   require(version && *version == chosen->connection_version);
+  if (chosen->dslforum()) require(!has_standard_connection(desc.root));
   require(contains(desc.root, chosen->connection));
   if (chosen->common_interface) require(contains(desc.root, *chosen->common_interface));
   if (chosen->ipv6_firewall) require(contains(desc.root, *chosen->ipv6_firewall));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <initializer_list>
 #include <utility>
 
 #include "xml.hpp"
@@ -12,6 +13,15 @@ namespace natpunch::soap {
 namespace {
 
 using detail::child;
+
+constexpr std::string_view upnp_org_prefix = "urn:schemas-upnp-org:";
+constexpr std::string_view dslforum_prefix = "urn:dslforum-org:";
+
+bool equal_nocase(std::string_view a, std::string_view b) noexcept {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
 
 class reader {
  public:
@@ -112,11 +122,14 @@ std::vector<flat_device> flatten(const device& root) {
 }
 
 // The first service of this kind in the device at `start` or its nearest ancestor holding one, else the
-// first anywhere.
-std::optional<service> nearest(const std::vector<flat_device>& devices, std::size_t start, std::string_view kind) {
+// first anywhere; within a device, the domains in the order given.
+std::optional<service> nearest(const std::vector<flat_device>& devices, std::size_t start, std::string_view kind,
+                               std::initializer_list<type_domain> domains) {
   const auto match = [&](const device& d) -> const service* {
-    for (const service& s : d.services) {
-      if (!s.control_url.empty() && type_version(s.type, kind)) return &s;
+    for (const type_domain domain : domains) {
+      for (const service& s : d.services) {
+        if (!s.control_url.empty() && type_version(s.type, kind, domain)) return &s;
+      }
     }
     return nullptr;
   };
@@ -150,15 +163,10 @@ core::result<description> parse_description(std::string_view xml, const descript
   return out;
 }
 
-std::optional<int> type_version(std::string_view type, std::string_view kind_and_name) noexcept {
-  constexpr std::string_view domain = "urn:schemas-upnp-org:";
+std::optional<int> type_version(std::string_view type, std::string_view kind_and_name, type_domain in) noexcept {
+  const std::string_view domain = in == type_domain::dslforum ? dslforum_prefix : upnp_org_prefix;
   const std::size_t prefix_size = domain.size() + kind_and_name.size() + 1;
   if (type.size() <= prefix_size || type.size() > prefix_size + 3) return std::nullopt;
-  const auto equal_nocase = [](std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-      return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    });
-  };
   if (!equal_nocase(type.substr(0, domain.size()), domain) ||
       !equal_nocase(type.substr(domain.size(), kind_and_name.size()), kind_and_name) ||
       type[prefix_size - 1] != ':') {
@@ -169,6 +177,10 @@ std::optional<int> type_version(std::string_view type, std::string_view kind_and
     return std::nullopt;
   }
   return static_cast<int>(*version);
+}
+
+bool igd_services::dslforum() const noexcept {
+  return equal_nocase(std::string_view(connection.type).substr(0, dslforum_prefix.size()), dslforum_prefix);
 }
 
 const service* igd_services::find(service_kind kind) const noexcept {
@@ -186,16 +198,25 @@ std::optional<igd_services> choose_services(const description& desc) {
   const service* best = nullptr;
   int best_version = 0;
   bool best_ppp = false;
-  for (const bool ppp : {false, true}) {
-    for (std::size_t i = 0; i < devices.size(); ++i) {
-      for (const service& s : devices[i].dev->services) {
-        const auto version = type_version(s.type, ppp ? "service:WANPPPConnection" : "service:WANIPConnection");
-        if (!version || s.control_url.empty() || *version <= best_version) continue;
-        best = &s;
-        best_device = i;
-        best_version = *version;
-        best_ppp = ppp;
+  type_domain best_domain = type_domain::upnp_org;
+  // The UPnP Forum's types first: a router publishing both (an IGD beside a TR-064 tree) meant its IGD
+  // for port mappings, and the TR-064 one may want a login (AVM's FRITZ!Box asks for one on its TR-064
+  // control URLs).
+  for (const type_domain domain : {type_domain::upnp_org, type_domain::dslforum}) {
+    for (const bool ppp : {false, true}) {
+      for (std::size_t i = 0; i < devices.size(); ++i) {
+        for (const service& s : devices[i].dev->services) {
+          const auto version =
+              type_version(s.type, ppp ? "service:WANPPPConnection" : "service:WANIPConnection", domain);
+          if (!version || s.control_url.empty() || *version <= best_version) continue;
+          best = &s;
+          best_device = i;
+          best_version = *version;
+          best_ppp = ppp;
+          best_domain = domain;
+        }
       }
+      if (best != nullptr) break;
     }
     if (best != nullptr) break;
   }
@@ -207,13 +228,17 @@ std::optional<igd_services> choose_services(const description& desc) {
   out.ppp = best_ppp;
   out.igd_version = !best_ppp && best_version >= 2 ? 2 : 1;
   for (std::size_t i = best_device; i != no_parent; i = devices[i].parent) {
-    if (const auto v = type_version(devices[i].dev->type, "device:InternetGatewayDevice")) {
+    const std::string& type = devices[i].dev->type;
+    auto v = type_version(type, "device:InternetGatewayDevice");
+    if (!v) v = type_version(type, "device:InternetGatewayDevice", type_domain::dslforum);
+    if (v) {
       out.igd_version = std::min(*v, 2);
       break;
     }
   }
-  out.common_interface = nearest(devices, best_device, "service:WANCommonInterfaceConfig");
-  out.ipv6_firewall = nearest(devices, best_device, "service:WANIPv6FirewallControl");
+  const type_domain other = best_domain == type_domain::upnp_org ? type_domain::dslforum : type_domain::upnp_org;
+  out.common_interface = nearest(devices, best_device, "service:WANCommonInterfaceConfig", {best_domain, other});
+  out.ipv6_firewall = nearest(devices, best_device, "service:WANIPv6FirewallControl", {type_domain::upnp_org});
   return out;
 }
 

@@ -195,7 +195,7 @@ core::result<status_info> decode_status_info(const action_response& r, const soa
   if (!status) return status.error();
   auto last_error = f.text("NewLastConnectionError");
   if (!last_error) return last_error.error();
-  auto uptime = f.number("NewUptime", ui4_max);
+  auto uptime = f.number(f.raw("NewUptime") ? "NewUptime" : "NewUpTime", ui4_max);
   if (!uptime) return uptime.error();
   return status_info{std::move(*status), std::move(*last_error), *uptime};
 }

@@ -92,25 +92,41 @@ enum class service_kind {
 
 struct igd_services {
   int igd_version = 1;       // 1 or 2: the InternetGatewayDevice holding the connection, else the connection's
-  service connection;        // WANIPConnection:2 over :1 over WANPPPConnection:1
+  service connection;        // WANIPConnection:2 over :1 over WANPPPConnection:1 (then the same in TR-064's domain)
   int connection_version = 1;
   bool ppp = false;          // connection is a WANPPPConnection
   std::optional<service> common_interface;  // WANCommonInterfaceConfig
   std::optional<service> ipv6_firewall;     // WANIPv6FirewallControl
   const service* find(service_kind kind) const noexcept;
+  // The connection is a TR-064 one (urn:dslforum-org:service:...). Read from its type, so that it holds
+  // for services rebuilt from a record as well.
+  bool dslforum() const noexcept;
   friend bool operator==(const igd_services&, const igd_services&) = default;
 };
 
 // Picks the connection service: the highest WANIPConnection version anywhere (document order among
-// equals), else WANPPPConnection; a service without a controlURL does not count. The interface config
-// and the firewall come from the connection's own device or its nearest ancestor holding one (they sit in
-// the WANDevice and the WANConnectionDevice), else from anywhere. nullopt when there is no connection
-// service: not an Internet gateway we can drive.
+// equals), else WANPPPConnection; a service without a controlURL does not count. Only when the UPnP
+// Forum's types are absent, the same in the DSL Forum's TR-064 domain (urn:dslforum-org:service:
+// WANIPConnection:1, then WANPPPConnection:1): some routers publish their whole IGD there (Huawei HG531
+// V1, tailscale/tailscale#10911), and they expect that type back in SOAPAction and the body's namespace,
+// which build_request writes as the description gives it. The interface config and the firewall come
+// from the connection's own device or its nearest ancestor holding one (they sit in the WANDevice and
+// the WANConnectionDevice), else from anywhere; an interface config of the connection's own domain
+// first in each device (TR-064 has one too; it has no IPv6 firewall). nullopt when there is no
+// connection service: not an Internet gateway we can drive.
 std::optional<igd_services> choose_services(const description& desc);
 
-// The version of a standard UPnP type: type_version("urn:schemas-upnp-org:service:WANIPConnection:2",
-// "service:WANIPConnection") is 2. The prefix is matched in any letter case; the version is 1..999.
-// nullopt for another type.
-std::optional<int> type_version(std::string_view type, std::string_view kind_and_name) noexcept;
+// Whose type names these are: the UPnP Forum's ("urn:schemas-upnp-org:") or the DSL Forum's TR-064
+// ("urn:dslforum-org:"), whose TR-064 defines WANIPConnection:1, WANPPPConnection:1 and
+// WANCommonInterfaceConfig:1 with the actions and arguments of their IGD:1 namesakes (GetStatusInfo's
+// uptime aside: see decode_status_info).
+enum class type_domain { upnp_org, dslforum };
+
+// The version of a UPnP type in `domain`: type_version("urn:schemas-upnp-org:service:WANIPConnection:2",
+// "service:WANIPConnection") is 2, and with type_domain::dslforum so is
+// "urn:dslforum-org:service:WANIPConnection:2". The prefix is matched in any letter case; the version is
+// 1..999. nullopt for another type or another domain.
+std::optional<int> type_version(std::string_view type, std::string_view kind_and_name,
+                                type_domain domain = type_domain::upnp_org) noexcept;
 
 }  // namespace natpunch::soap

@@ -122,6 +122,8 @@ call get_list_of_port_mappings_call(std::uint16_t start_port, std::uint16_t end_
 // NewExternalIPAddress. An empty value (some gateways, while the WAN is down) reads as 0.0.0.0; a scoped
 // IPv6 address (with '%') is bad_value.
 core::result<asio::ip::address> decode_external_ip(const action_response& r);
+// The uptime is NewUptime (WANIPConnection, WANPPPConnection, AVM's TR-064) or NewUpTime (TR-064 as
+// Tailscale's client for Huawei routers reads it, tailscale/tailscale#10911).
 core::result<status_info> decode_status_info(const action_response& r, const soap_limits& limits = {});
 core::result<connection_type_info> decode_connection_type_info(const action_response& r,
                                                                const soap_limits& limits = {});
