@@ -30,6 +30,7 @@ codecs=(
   soap/src/http.cpp soap/src/url.cpp soap/src/description.cpp soap/src/envelope.cpp soap/src/igd.cpp soap/src/xml.cpp
   core/src/route.cpp
   tools/natpunch/args.cpp tools/natpunch/pinhole_record.cpp
+  portmap/src/store_codec.cpp
 )
 
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER="$CLANG" -DNATPUNCH_FUZZ=OFF \
