@@ -208,8 +208,10 @@ _lab_write_conf() {
     echo "ext_ifname=$LAB_IF_GW_WAN"
     echo "listening_ip=$LAB_IF_GW_LAN"
     echo "port=$LAB_HTTP_PORT"
-    echo "enable_natpmp=yes"
-    echo "enable_upnp=yes"
+    # LAB_NATPMP=no: a UPnP-only router (miniupnpd then answers neither NAT-PMP nor PCP on 5351).
+    # LAB_UPNP=no: no IGD (with lab_natpmp_only, a NAT-PMP-only router).
+    echo "enable_natpmp=${LAB_NATPMP:-yes}"
+    echo "enable_upnp=${LAB_UPNP:-yes}"
     echo "secure_mode=yes"
     echo "uuid=$uuid"
     echo "system_uptime=no"
@@ -247,6 +249,8 @@ lab_up() {
   LAB_IF_INET="${LAB_PREFIX}net"    # in inet, the ISP side
   lab_reap_stale
   LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/natpunch-lab.XXXXXX")
+  # natpunch records what it makes: each lab run gets a record of its own, so no run renews another's.
+  export NATPUNCH_STATE_DIR="$LAB_DIR/state"
   # Who owns this lab, so a later run can clean up after a run that was SIGKILLed (e.g. ctest timeout).
   echo "$$" >"$LAB_DIR/owner"
   echo "$LAB_PREFIX-lan $LAB_PREFIX-gw $LAB_PREFIX-inet" >"$LAB_DIR/namespaces"
@@ -358,12 +362,13 @@ _lab_wait_ready() {
   local gw6=
   if [[ ${LAB_IPV6:-0} == 1 ]]; then gw6=$LAB_GW_IP6; fi
   lab_lan timeout $((LAB_READY_TIMEOUT + 2)) python3 - "$LAB_GW_IP" "$LAB_HTTP_PORT" "$LAB_READY_TIMEOUT" \
-    "$LAB_MINIUPNPD_PID" "$gw6" <<'EOF'
+    "$LAB_MINIUPNPD_PID" "$gw6" "${LAB_NATPMP:-yes}" "${LAB_UPNP:-yes}" <<'EOF'
 import os, socket, sys, time
 gw, http_port, limit, pid = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 gw6 = sys.argv[5]
 deadline = time.monotonic() + limit
-natpmp_ok = http_ok = False
+natpmp_ok = sys.argv[6] != "yes"  # a UPnP-only router: nothing to wait for on 5351
+http_ok = sys.argv[7] != "yes"
 pcp6_ok = not gw6  # with LAB_IPV6=1: a PCP ANNOUNCE over IPv6 must be answered as well
 while time.monotonic() < deadline:
     try:
@@ -406,6 +411,47 @@ while time.monotonic() < deadline:
     time.sleep(0.05)
 sys.exit(1)
 EOF
+}
+
+# lab_gateway_reconfigure: the router again with the current LAB_NATPMP / LAB_UPNP (a new config, its
+# chains flushed, like another router model on the same wires).
+lab_gateway_reconfigure() {
+  lab_gateway_stop
+  lab_gw nft flush chain inet filter miniupnpd &&
+    lab_gw nft flush chain inet filter prerouting_miniupnpd &&
+    lab_gw nft flush chain inet filter postrouting_miniupnpd || return 1
+  _lab_write_conf
+  lab_gateway_start
+}
+
+# lab_natpmp_only on|off: make the router a NAT-PMP-only one, answering PCP as RFC 6886 §3.5 has it: every
+# version-2 request to 5351 is redirected (nftables, in gw) to a small responder that answers "unsupported
+# version" (version 0, result 1), through the same conntrack so the answer comes from 5351. With
+# LAB_UPNP=no the router speaks NAT-PMP alone.
+lab_natpmp_only() {
+  if [[ $1 == off ]]; then
+    lab_gw nft delete table ip natpunch_lab_pcp 2>/dev/null || true
+    [[ -n ${LAB_NATPMP_ONLY_PID:-} ]] && kill "$LAB_NATPMP_ONLY_PID" 2>/dev/null || true
+    LAB_NATPMP_ONLY_PID=
+    return 0
+  fi
+  printf '%s\n' 'table ip natpunch_lab_pcp {' '  chain pre {' \
+    '    type nat hook prerouting priority -150; policy accept;' \
+    "    iifname \"$LAB_IF_GW_LAN\" udp dport 5351 @th,64,8 2 redirect to :5352" '  }' '}' >"$LAB_DIR/natpmp_only.nft"
+  lab_gw nft -f "$LAB_DIR/natpmp_only.nft" || return 1
+  lab_gw timeout 600 python3 -c '
+import socket, struct, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5352))
+start = time.monotonic()
+while True:
+    data, peer = s.recvfrom(1100)
+    if len(data) >= 2:
+        s.sendto(struct.pack("!BBHI", 0, 0x80 | (data[1] & 0x7F), 1, int(time.monotonic() - start)), peer)
+' &
+  LAB_NATPMP_ONLY_PID=$!
+  export LAB_NATPMP_ONLY_PID
+  sleep 0.2
 }
 
 # Stop miniupnpd (SIGTERM, then SIGKILL after 3 s) and wait until it is gone.

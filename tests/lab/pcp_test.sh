@@ -84,13 +84,25 @@ lab_step "delete --json says protocol pcp, deleted" lab_json_check "$OUT" "d['pr
 lab_step "inet can no longer connect to 11.0.0.5:8080" lab_prove_tcp 8080 unreachable
 lab_step "miniupnpd no longer lists it" lab_unlisted TCP 8080 8080
 
-# --- auto: PCP first (miniupnpd speaks it) ----------------------------------------------------------
+# --- auto: PCP first (miniupnpd speaks it); the record names the mapping ---------------------------
 lab_natpunch --timeout 5 --json add 8181/tcp --lifetime 600
 lab_step "--protocol auto picks PCP on a PCP gateway" lab_json_check "$OUT" "d['protocol'] == 'pcp'"
 auto_nonce=$(lab_json_get "$OUT" nonce)
+lab_natpunch --timeout 5 --json add 8181/tcp --lifetime 700
+lab_step "a second auto add renews the recorded mapping: same nonce, same port, lifetime 700" \
+  lab_json_check "$OUT" "d['protocol'] == 'pcp' and d['nonce'] == '$auto_nonce' and d['external_port'] == 8181 and d['lifetime'] == 700"
+lab_step "  ... and the gateway holds one mapping of 8181, not two" lab_listed TCP 8181 8181
+lab_natpunch --timeout 5 --json list
+lab_step "list shows it, recorded with its nonce and time left" \
+  lab_json_check "$OUT" "d['protocol'] == 'pcp' and d['nonce'] == '$auto_nonce' and d['internal_port'] == 8181 and 0 < d['expires_in'] <= 700"
 lab_natpunch --timeout 5 delete 8181/tcp
-lab_step "auto delete without --nonce is refused (exit 2): it could not name a PCP mapping" test "$RC" -eq 2
-lab_step "  ... and it says how to name it" grep -q -- "--nonce HEX" <<<"$ERR"
+lab_step "auto delete by port alone (no --nonce) finds the PCP mapping in the record and deletes it" test "$RC" -eq 0
+lab_step "  ... and the mapping is really gone (upnpc)" lab_unlisted TCP 8181 8181
+lab_natpunch --timeout 5 delete 8181/tcp
+lab_step "deleting it again: natpunch has no record of it (exit 2) and says how to name another's" \
+  bash -c '[[ $1 -eq 2 ]] && grep -q -- "--nonce HEX" <<<"$2"' _ "$RC" "$ERR"
+lab_natpunch --timeout 5 --json add 8181/tcp --lifetime 600
+auto_nonce=$(lab_json_get "$OUT" nonce)
 lab_natpunch --timeout 5 delete 8181/tcp --nonce "$auto_nonce"
 lab_step "auto delete with --nonce speaks PCP and succeeds" test "$RC" -eq 0
 lab_step "  ... and the mapping is really gone" lab_unlisted TCP 8181 8181

@@ -9,6 +9,7 @@ set -euo pipefail
 NATPUNCH=$1
 GWSIM=$2
 work=$(mktemp -d)
+export NATPUNCH_STATE_DIR=$work/state  # a record of its own (natpunch records what it makes)
 gw_pid=
 pid=
 cleanup() {

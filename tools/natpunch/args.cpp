@@ -146,7 +146,7 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
     std::string v;
     // Flags take no value: "--json=false" must not quietly mean JSON on.
     const bool is_flag = name == "--help" || name == "--verbose" || name == "--json" || name == "--keep" ||
-                         name == "--prefer-failure";
+                         name == "--prefer-failure" || name == "--all";
     if (is_flag && inline_value) return usage_error{name + " takes no value", topic};
     if (name == "-h" || name == "--help") {
       want_help = true;
@@ -156,6 +156,8 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
       inv.options.verbosity += 2;
     } else if (name == "--keep") {
       inv.cmd.keep = true;
+    } else if (name == "--all") {
+      inv.cmd.all = true;
     } else if (name == "--prefer-failure") {
       inv.cmd.prefer_failure = true;
     } else if (name == "--nonce") {
@@ -230,6 +232,9 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
   const bool pinhole_sets_lifetime =
       *kind == command_kind::pinhole && !positional.empty() && (positional[0] == "add" || positional[0] == "update");
   const bool maps = *kind == command_kind::add || *kind == command_kind::peer;
+  if (inv.cmd.all && *kind != command_kind::list && *kind != command_kind::remove) {
+    return usage_error{"--all goes with list or delete", topic};
+  }
   if (*kind != command_kind::add) {
     if (inv.cmd.keep) return usage_error{"--keep goes with add", topic};
     if (description_given) return usage_error{"--description goes with add", topic};
@@ -307,6 +312,11 @@ std::variant<invocation, usage_error> parse_args(const std::vector<std::string>&
     }
     case command_kind::add:
     case command_kind::remove: {
+      if (*kind == command_kind::remove && inv.cmd.all) {
+        if (!positional.empty()) return usage_error{"delete --all takes no port: it deletes every mapping natpunch recorded", topic};
+        if (inv.cmd.nonce) return usage_error{"delete --all takes no --nonce", topic};
+        break;
+      }
       if (positional.size() != 1) return usage_error{topic + " needs exactly one INTERNAL[:EXTERNAL]/tcp|udp", topic};
       const auto spec = parse_port_spec(positional.front());
       if (!spec) {
@@ -326,7 +336,9 @@ std::string help_text(const std::string& topic) {
   if (topic == "external-ip") {
     return R"(usage: natpunch [OPTIONS] external-ip
 
-Asks the gateway for its public (external) IPv4 address and prints it.
+Asks the gateway for its public (external) IPv4 address and prints it: over NAT-PMP, else (auto) over
+UPnP IGD when the gateway speaks only that. An address that is not public (private, 100.64/10 carrier-
+grade NAT, ...) means another NAT upstream: natpunch warns, and "double_nat" is true in --json.
 
 examples:
   natpunch external-ip
@@ -340,7 +352,14 @@ examples:
 
 Asks the gateway to forward a public port to INTERNAL on this machine (the local address that faces
 the gateway). EXTERNAL is only a suggestion: the gateway may grant another port, and natpunch prints
-the port and lifetime it actually granted. Run it again before the lifetime ends to renew.
+the port and lifetime it actually granted. Run it again before the lifetime ends to renew: natpunch
+records every mapping it makes (see `natpunch help list`), so a second add renews the same mapping, on
+the same protocol, with the same public port (PCP: the same nonce).
+
+By default (--protocol auto) natpunch asks PCP and looks for a UPnP IGD at the same time, and maps over
+the best that answers: PCP, else NAT-PMP, else UPnP IGD; never over two. It remembers which one served
+this gateway (and where its IGD is), so the next command goes straight there. -v says what each saw.
+If the public address is not public (another NAT upstream), natpunch says so and what you can do.
 
   --lifetime SEC       requested lifetime in seconds (default 7200, RFC 6886's recommendation)
   --description TEXT   label shown in the router's list (UPnP only; NAT-PMP has no labels)
@@ -349,8 +368,8 @@ the port and lifetime it actually granted. Run it again before the lifetime ends
                        PCP: only this remote prefix (and port, 0 = any) may use the mapping; repeatable.
                        IPv6 in brackets: --filter [2001:db8::]/32:443
   --third-party IP     PCP: map for another host on the LAN (gateways usually refuse: UNSUPP_OPTION)
-  --nonce HEX          PCP: renew the existing mapping with this nonce (24 hex digits from add's
-                       output) instead of making a new one; renewing keeps its external port
+  --nonce HEX          PCP: renew the mapping with this nonce (24 hex digits from add's output)
+                       instead of the recorded one or a new one; renewing keeps its external port
   --keep               stay running and keep the mapping alive: renew at half its lifetime, re-create
                        it at once when the gateway reboots (the RFC 6886 epoch rule, also from the
                        gateway's announcements), report a new public address or port, and delete the
@@ -425,14 +444,22 @@ examples:
 )";
   }
   if (topic == "list") {
-    return R"(usage: natpunch [OPTIONS] list
+    return R"(usage: natpunch [OPTIONS] list [--all]
 
-UPnP: every port mapping the gateway holds, whoever made it. IGD:2 gateways are asked in batches
-(GetListOfPortMappings), IGD:1 entry by entry (slow on a large table: raise --timeout).
+The mappings this host made through natpunch, on every protocol, with the time each has left (NAT-PMP
+and PCP cannot list a gateway's mappings, so natpunch records what it makes: $NATPUNCH_STATE_DIR/state,
+default $XDG_STATE_HOME/natpunch/state, else ~/.local/state/natpunch/state). Expired ones are dropped.
+
+With --all, or --protocol upnp, or --igd: also (or only) every port mapping the UPnP gateway holds,
+whoever made it. IGD:2 gateways are asked in batches (GetListOfPortMappings), IGD:1 entry by entry
+(slow on a large table: raise --timeout).
 
 examples:
   natpunch list
-  natpunch --json list       one line per mapping: {"protocol":"upnp","external_port":2222,
+  natpunch --json list       one line per recorded mapping: {"protocol":"pcp","gateway":"192.168.1.1",
+                             "external_ip":"203.0.113.7","external_port":8333,"internal_port":8333,
+                             "transport":"tcp","lifetime":7200,"expires_in":7012,"nonce":"5f0c..."}
+  natpunch --protocol upnp --json list     one line per mapping the gateway holds: {"protocol":"upnp","external_port":2222,
                              "internal_ip":"192.168.1.20","internal_port":22,"transport":"tcp",
                              "description":"ssh","lifetime":3600,"enabled":true,"remote_host":""}
 )";
@@ -477,15 +504,23 @@ examples:
   }
   if (topic == "delete") {
     return R"(usage: natpunch [OPTIONS] delete INTERNAL[:EXTERNAL]/tcp|udp [--nonce HEX]
+       natpunch [OPTIONS] delete --all
 
-Removes the mapping that forwards to local port INTERNAL. NAT-PMP names a mapping by its internal
-port, so EXTERNAL is accepted for symmetry with `add` and not sent. PCP names it by the random nonce
-chosen when it was made: pass the 24 hex digits that `add` printed (with --nonce, auto means PCP).
-UPnP names it by its external port (EXTERNAL, or INTERNAL when not given) and protocol.
+Removes the mapping that forwards to local port INTERNAL, whatever protocol made it: natpunch looks it
+up in its record (`natpunch help list`) and asks the gateway the way that protocol names a mapping
+(PCP by its nonce, NAT-PMP by internal port, UPnP by external port), then forgets it. With EXTERNAL,
+only the mapping on that public port.
 
+A mapping natpunch did not record (made by another program): name the protocol. NAT-PMP names it by
+its internal port; UPnP by its external port (EXTERNAL, or INTERNAL when not given); PCP by the nonce.
+
+  --all                every mapping natpunch recorded on this gateway (what a natpunch killed by
+                       SIGKILL or a power cut left behind)
   --nonce HEX          PCP: the mapping's nonce, from add's output ("nonce" in --json)
 
 examples:
+  natpunch delete 8333/tcp                         the mapping add 8333/tcp made, on any protocol
+  natpunch delete --all
   natpunch --protocol natpmp delete 22:2222/tcp
   natpunch delete 8333/tcp --nonce 5f0c2a9be41d7730aa61c0de
   natpunch --protocol upnp delete 22:2222/tcp     (what upnpc -d 2222 TCP does)
@@ -498,21 +533,20 @@ usage: natpunch [OPTIONS] COMMAND [ARGS]
 commands:
   external-ip                           print the gateway's public IPv4 address
   add INTERNAL[:EXTERNAL]/tcp|udp       forward a public port to a local port (--keep: hold it)
-  delete INTERNAL[:EXTERNAL]/tcp|udp    remove that forwarding
+  delete INTERNAL[:EXTERNAL]/tcp|udp    remove that forwarding (--all: every one natpunch made)
   peer INTERNAL/tcp|udp REMOTE:PORT     PCP: keep an outbound flow's mapping alive
   announce                              PCP: does the gateway speak PCP? (and its epoch)
   discover                              every IGD on the LAN, and whether the gateway speaks PCP/NAT-PMP
   status                                UPnP: the WAN connection, uptime, link rates, public address
-  list                                  UPnP: every mapping the gateway holds
+  list                                  the mappings natpunch made (--all: the UPnP gateway's whole table)
   delete-range FIRST-LAST/tcp|udp       UPnP: remove this host's mappings in a port range
   pinhole add|update|delete|check|list|status   UPnP: IPv6 firewall pinholes to this host
   help [COMMAND]                        this text, or one command's (also: COMMAND --help)
 
 options:
-  --protocol auto|natpmp|pcp|upnp   gateway protocol (default auto: PCP, RFC 6887, and NAT-PMP,
-                                    RFC 6886, when the gateway answers that it speaks only that;
-                                    external-ip asks NAT-PMP). upnp: UPnP IGD v1/v2, found by SSDP
-                                    (discover, status, list and delete-range always use it)
+  --protocol auto|natpmp|pcp|upnp   gateway protocol (default auto: whichever the gateway speaks,
+                                    PCP (RFC 6887), else NAT-PMP (RFC 6886), else UPnP IGD v1/v2
+                                    found by SSDP; discover, status and delete-range always use UPnP)
   --igd URL                         UPnP: the gateway's description URL (http://IP:PORT/PATH, as
                                     discover prints it): skips discovery, like upnpc -u
   --gateway ADDR[:PORT]             the gateway (default: the default route's gateway; port 5351);
@@ -532,10 +566,10 @@ exit status:
   130  interrupted (Ctrl-C, SIGTERM); an interrupted add deletes what it may have made
 
 examples:
-  natpunch add 8333/tcp           forward public port 8333 to this machine's port 8333 (PCP; prints a nonce)
-  natpunch delete 8333/tcp --nonce HEX         remove it again (HEX as printed by add)
-  natpunch --protocol natpmp add 8333/tcp      the same over NAT-PMP, which names it by port alone:
-  natpunch --protocol natpmp delete 8333/tcp
+  natpunch add 8333/tcp           forward public port 8333 to this machine's port 8333
+  natpunch list                   what natpunch holds, on which protocol, for how long
+  natpunch delete 8333/tcp        remove it again (whatever protocol made it)
+  natpunch --protocol upnp list   every mapping the UPnP gateway holds
   natpunch -v --gateway 192.168.1.1 external-ip
 )";
 }

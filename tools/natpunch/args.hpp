@@ -51,6 +51,7 @@ struct command {
   std::uint32_t lifetime = 7200;
   std::string description = "natpunch";
   bool keep = false;  // add --keep: hold the mapping until stopped, then delete it
+  bool all = false;   // list --all: the gateway's whole table too; delete --all: every recorded mapping
   bool prefer_failure = false;       // add --prefer-failure (PCP §13.2)
   std::optional<std::string> nonce;  // delete --nonce HEX (PCP: the mapping's nonce, 24 hex digits)
   std::vector<filter_spec> filters;               // add/peer --filter (PCP)

@@ -1,17 +1,19 @@
+// add, delete, peer, announce and external-ip: the mapping manager (portmap/) does the work; this file
+// turns the command line into its requests and its answers into lines and exit statuses.
 #include "commands.hpp"
 
-#include <charconv>
 #include <iostream>
 
 #include <asio/this_coro.hpp>
 
 #include "keep.hpp"
-#include "natpunch/core/elapsed.hpp"
 #include "natpunch/core/error.hpp"
 #include "natpunch/core/log.hpp"
-#include "natpunch/core/netinfo.hpp"
-#include "natpunch/natpmp/client.hpp"
 #include "natpunch/pcp/client.hpp"
+#include "natpunch/portmap/error.hpp"
+#include "natpunch/portmap/gateway.hpp"
+#include "natpunch/portmap/manager.hpp"
+#include "natpunch/portmap/mapper.hpp"
 #include "output.hpp"
 #include "upnp.hpp"
 
@@ -19,88 +21,88 @@ namespace natpunch::cli {
 namespace {
 
 namespace log = core::log;
+using portmap::protocol;
 
-struct gateway_target {
-  asio::ip::address address;
-  std::uint16_t port = natpmp::server_port;  // 5351 for NAT-PMP and PCP alike
-};
-
-// --gateway ADDR, ADDR:PORT, IPV6 or [IPV6]:PORT; or the default route's gateway.
-std::variant<gateway_target, std::string, std::error_code> resolve_gateway(const global_options& options) {
-  gateway_target target;
-  if (!options.gateway) {
-    auto found = core::find_default_gateway_v4();
-    if (!found) return found.error();
-    target.address = found->address;
-    log::info("gateway ", target.address.to_string(), " (default route via ", found->interface, ")");
-    return target;
-  }
-  std::string text = *options.gateway;
-  std::string port;
-  if (text.starts_with('[')) {
-    const auto close = text.find(']');
-    if (close == std::string::npos) return "--gateway: missing ']' in '" + text + "'";
-    if (close + 1 < text.size()) {
-      if (text[close + 1] != ':') return "--gateway: expected ':PORT' after ']' in '" + text + "'";
-      port = text.substr(close + 2);
-    }
-    text = text.substr(1, close - 1);
-  } else if (std::count(text.begin(), text.end(), ':') == 1) {
-    port = text.substr(text.find(':') + 1);
-    text.resize(text.find(':'));
-  }
-  if (!port.empty() || (options.gateway->find(':') != std::string::npos && options.gateway->ends_with(":"))) {
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
-      return "--gateway port must be from 1 to 65535, not '" + port + "'";
-    }
-    target.port = static_cast<std::uint16_t>(value);
-  }
-  std::error_code ec;
-  target.address = asio::ip::make_address(text, ec);
-  if (ec) return "--gateway must be an IP address (e.g. 192.168.1.1, [fd00::1]:5351), not '" + text + "'";
-  return target;
+portmap::gateway_options gateway_options_for(const invocation& inv) {
+  portmap::gateway_options o;
+  o.address = inv.options.gateway;
+  o.igd_url = inv.options.igd;
+  const bool pinhole = inv.cmd.kind == command_kind::pinhole;
+  o.ipv4_search = !pinhole;
+  o.ipv6_search = pinhole || inv.cmd.kind == command_kind::discover;
+  return o;
 }
 
-// Everything a mapper needs, from the command line.
-mapper_target target_for(const invocation& inv, const gateway_target& gw) {
-  mapper_target t;
-  t.gateway = gw.address;
-  t.port = gw.port;
-  t.transport = inv.cmd.ports.protocol;
-  t.internal_port = inv.cmd.ports.internal_port;
-  t.external_port = inv.cmd.ports.external_port;
-  t.deadline = inv.options.timeout;
-  if (gw.address.is_v6() && !gw.address.to_v6().is_link_local()) {
-    // The gateway's ANNOUNCEs to ff02::1 come from its link-local address: the IPv6 default route's
-    // next hop (when there is one) stands for it.
-    if (auto hop = core::find_default_gateway_v6(); hop && hop->address.is_v6() && hop->address.to_v6().is_link_local()) {
-      t.link_local_gateway = hop->address;
-    }
+portmap::mapping_request request_for(const command& cmd) {
+  portmap::mapping_request r;
+  r.transport = cmd.ports.protocol;
+  r.internal_port = cmd.ports.internal_port;
+  r.external_port = cmd.ports.external_port;
+  r.lifetime = cmd.lifetime;
+  r.description = cmd.description;
+  r.prefer_failure = cmd.prefer_failure;
+  for (const auto& f : cmd.filters) {
+    // The wire's prefix length counts within the 128-bit field: 96 more for an IPv4-mapped address.
+    const auto wire_length = static_cast<std::uint8_t>(f.prefix_length + (f.address.is_v4() ? 96 : 0));
+    r.filters.push_back(pcp::filter_option{wire_length, f.port, pcp::to_pcp_address(f.address)});
   }
-  t.pcp_nonce_hex = inv.cmd.nonce;
-  t.prefer_failure = inv.cmd.prefer_failure;
-  t.filters = inv.cmd.filters;
-  t.third_party = inv.cmd.third_party;
-  t.remote = inv.cmd.remote;
-  return t;
+  r.third_party = cmd.third_party;
+  r.remote = cmd.remote;
+  if (cmd.nonce) r.nonce = portmap::parse_nonce(*cmd.nonce);
+  return r;
+}
+
+std::unique_ptr<portmap::mapper> make_mapper(const invocation& inv, const portmap::gateway& gw,
+                                             const portmap::mapping_request& r, asio::any_io_executor ex) {
+  const auto deadline = inv.options.timeout;
+  switch (inv.options.protocol) {
+    case protocol_choice::natpmp: return portmap::make_natpmp_mapper(ex, gw, r, deadline);
+    case protocol_choice::pcp: return portmap::make_pcp_mapper(ex, gw, r, deadline);
+    case protocol_choice::upnp: return portmap::make_upnp_mapper(ex, gw, r, deadline);
+    case protocol_choice::automatic: break;
+  }
+  return portmap::make_auto_mapper(ex, gw, r, deadline);
+}
+
+portmap::protocol_choice choice_of(protocol_choice c) {
+  switch (c) {
+    case protocol_choice::natpmp: return portmap::protocol_choice::natpmp;
+    case protocol_choice::pcp: return portmap::protocol_choice::pcp;
+    case protocol_choice::upnp: return portmap::protocol_choice::upnp;
+    case protocol_choice::automatic: break;
+  }
+  return portmap::protocol_choice::automatic;
+}
+
+// The manager with this user's record; a record that cannot be used costs a warning, never the command.
+portmap::manager make_manager(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
+  portmap::manager_options o;
+  o.choice = choice_of(inv.options.protocol);
+  o.deadline = inv.options.timeout;
+  o.on_store_error = [](const std::string& what, const std::error_code& ec) {
+    std::cerr << "natpunch: warning: the record of mappings: " << printable(what) << ": " << core::describe(ec)
+              << " (delete and list will not know of this change)\n";
+  };
+  if (auto store = portmap::state_store::open_default()) {
+    o.store = std::move(*store);
+  } else {
+    o.on_store_error("opening " + portmap::store_directory().value_or("(no HOME)").string(), store.error());
+  }
+  return portmap::manager(std::move(ex), gw, std::move(o));
 }
 
 // The gateway a mapper spoke to, for messages: its address once known.
-std::string where(const mapper& m) {
+std::string where(const portmap::mapper& m) {
   const auto a = m.gateway();
   return a.is_unspecified() ? std::string("the gateway") : a.to_string();
 }
 
-std::string spec_of(const port_spec& ports) {
-  return std::to_string(ports.internal_port) + "/" + std::string(core::to_string(ports.protocol));
-}
+std::string named(const portmap::mapper& m) { return where(m) + " (" + std::string(portmap::to_string(m.proto())) + ")"; }
 
 // Ctrl-C during `add`: the gateway may already hold the mapping (the request may have arrived even if
 // its answer did not), so leave nothing behind: delete it, bounded by --timeout. A later second signal
 // cancels this too.
-asio::awaitable<int> undo_interrupted_add(mapper& m, const invocation& inv) {
+asio::awaitable<int> undo_interrupted_add(portmap::mapper& m, const invocation& inv) {
   co_await asio::this_coro::reset_cancellation_state();
   co_await asio::this_coro::throw_if_cancelled(false);
   m.set_deadline(inv.options.timeout);
@@ -116,8 +118,10 @@ asio::awaitable<int> undo_interrupted_add(mapper& m, const invocation& inv) {
   co_return exit_interrupted;
 }
 
-void print_mapping(const invocation& inv, const mapping_view& v) {
+void print_mapping(const invocation& inv, const portmap::mapping& v) {
   const auto& cmd = inv.cmd;
+  const bool double_nat = portmap::scope_of(v.external_ip) != portmap::address_scope::public_address;
+  if (double_nat) std::cerr << "natpunch: warning: " << portmap::double_nat_advice(v.external_ip) << "\n";
   if (inv.options.json) {
     std::cout << mapping_json(v, cmd.keep ? "mapped" : "").str() << std::endl;
     return;
@@ -125,7 +129,7 @@ void print_mapping(const invocation& inv, const mapping_view& v) {
   std::cout << "mapped " << core::to_string(v.transport) << " " << endpoint_text(v.external_ip, v.external_port)
             << " -> " << endpoint_text(v.internal_ip, v.internal_port)
             << (v.lifetime == 0 ? std::string(" permanently") : " for " + std::to_string(v.lifetime) + " s") << " ("
-            << v.protocol << ", gateway " << v.gateway.to_string() << ")" << std::endl;
+            << portmap::to_string(v.proto) << ", gateway " << v.gateway.to_string() << ")" << std::endl;
   const std::uint16_t suggested = cmd.ports.external_port.value_or(cmd.ports.internal_port);
   if (v.external_port != suggested) {
     std::cout << "note: the gateway chose external port " << v.external_port << " instead of " << suggested << std::endl;
@@ -138,195 +142,210 @@ void print_mapping(const invocation& inv, const mapping_view& v) {
     // Repeat --gateway as given: the delete must reach the same gateway (an IPv6 one, another port).
     const std::string gateway = inv.options.gateway ? " --gateway " + *inv.options.gateway : "";
     std::cout << "note: to delete it later: natpunch --protocol pcp" << gateway << " delete " << spec_of(cmd.ports)
-              << " --nonce " << *v.nonce << std::endl;
+              << " --nonce " << portmap::to_hex(*v.nonce) << std::endl;
   }
 }
 
-asio::awaitable<int> run_add(const invocation& inv, const gateway_target& gw, asio::any_io_executor ex) {
+asio::awaitable<int> run_add(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
   const auto& cmd = inv.cmd;
-  const mapper_target target = target_for(inv, gw);
-  const bool automatic = inv.options.protocol == protocol_choice::automatic;
+  const auto request = request_for(cmd);
   // Options only PCP can carry are never dropped silently: with NAT-PMP they are an error.
-  std::string pcp_only;
-  if (cmd.nonce) pcp_only = "--nonce";
-  if (cmd.prefer_failure) pcp_only = "--prefer-failure";
-  if (!cmd.filters.empty()) pcp_only = "--filter";
-  if (cmd.third_party) pcp_only = "--third-party";
-  if (cmd.remote) pcp_only = "peer";
+  std::string pcp_only(request.pcp_only_option());
+  if (cmd.nonce && pcp_only.empty()) pcp_only = "--nonce";
   if (inv.options.protocol == protocol_choice::natpmp && !pcp_only.empty()) {
     std::cerr << "natpunch: " << pcp_only << " is PCP's (RFC 6887); NAT-PMP has no equivalent\n";
     co_return exit_usage;
   }
-  const bool upnp = inv.options.protocol == protocol_choice::upnp;
   // --prefer-failure has a UPnP meaning (take no other external port); the others have none.
-  if (upnp && !pcp_only.empty() && pcp_only != "--prefer-failure") {
+  if (inv.options.protocol == protocol_choice::upnp && !pcp_only.empty() && pcp_only != "--prefer-failure") {
     std::cerr << "natpunch: " << pcp_only << " is PCP's (RFC 6887); UPnP IGD has no equivalent\n";
     co_return exit_usage;
   }
-  // auto: PCP first (it carries more: nonces, options, IPv6); NAT-PMP if the gateway says it speaks only that.
-  std::unique_ptr<mapper> m = upnp ? make_upnp_mapper(ex, target, upnp_target_for(inv), cmd.description)
-                             : inv.options.protocol == protocol_choice::natpmp ? make_natpmp_mapper(ex, target)
-                                                                               : make_pcp_mapper(ex, target);
-  const std::uint16_t suggested = cmd.ports.external_port.value_or(cmd.ports.internal_port);
-  const auto started = std::chrono::steady_clock::now();
-  auto mapped = co_await m->async_map(suggested, cmd.lifetime);
-  if (automatic && mapped.error() == pcp::errc::natpmp_only && !gw.address.is_v4()) {
-    // NAT-PMP is IPv4 only: an IPv6 "gateway" answering like that leaves nothing to fall back to.
-    print_error(inv.options.json, "add " + spec_of(cmd.ports) + ": the IPv6 gateway speaks only NAT-PMP, which is IPv4",
-                mapped.error());
-    co_return exit_status_for(mapped.error());
-  }
-  if (automatic && mapped.error() == pcp::errc::natpmp_only) {
-    // §9 / RFC 6886 §3.5: the gateway answered our PCP request with NAT-PMP's "unsupported version".
-    if (!pcp_only.empty()) {
-      print_error(inv.options.json, pcp_only + " needs PCP, and the gateway speaks only NAT-PMP", mapped.error());
-      co_return exit_status_for(mapped.error());
-    }
-    log::info("the gateway speaks NAT-PMP, not PCP: using NAT-PMP");
-    // --timeout bounds the whole add: NAT-PMP gets what PCP left of it.
-    mapper_target rest = target;
-    rest.deadline = core::remaining(started, target.deadline, std::chrono::steady_clock::now());
-    m = make_natpmp_mapper(ex, rest);
-    mapped = co_await m->async_map(suggested, cmd.lifetime);
-  }
-  if (mapped.error() == core::transport_errc::cancelled) co_return co_await undo_interrupted_add(*m, inv);
+  auto manager = make_manager(inv, gw, ex);
+  auto mapped = co_await manager.async_add(request);
+  auto& m = *manager.last_mapper();
+  if (mapped.error() == core::transport_errc::cancelled) co_return co_await undo_interrupted_add(m, inv);
   if (!mapped) {
-    print_error(inv.options.json, "add " + spec_of(cmd.ports) + " on " + where(*m) + " (" + m->name() + ")",
-                mapped.error(), m->gateway_text());
+    std::string what = "add " + spec_of(cmd.ports) + " on " + named(m);
+    if (mapped.error() == portmap::errc::needs_pcp) what = pcp_only + " needs PCP, and the gateway speaks only NAT-PMP";
+    if (mapped.error() == pcp::errc::natpmp_only && gw.address && !gw.address->is_v4()) {
+      what = "add " + spec_of(cmd.ports) + ": the IPv6 gateway speaks only NAT-PMP, which is IPv4";
+    }
+    print_error(inv.options.json, what, mapped.error(), m.gateway_text());
     co_return exit_status_for(mapped.error());
   }
   print_mapping(inv, *mapped);
-  if (cmd.keep) co_return co_await keep_mapping(*m, inv, *mapped);
-  co_return exit_ok;
+  if (!cmd.keep) co_return exit_ok;
+  co_return co_await keep_mapping(m, inv, *mapped, [&](const portmap::event& e) {
+    if (e.kind == portmap::event_kind::removed) {
+      manager.forget(e.current);
+    } else if (e.kind != portmap::event_kind::renew_failed && e.kind != portmap::event_kind::remove_failed) {
+      manager.record(e.current, cmd.description);
+    }
+  });
 }
 
-asio::awaitable<int> run_delete(const invocation& inv, const gateway_target& gw, asio::any_io_executor ex) {
+void print_deleted(const invocation& inv, const portmap::mapping_record& r) {
+  const auto name = portmap::to_string(r.proto);
+  if (inv.options.json) {
+    json_object o;
+    o.add("protocol", name)
+        .add("deleted", true)
+        .add("internal_port", std::int64_t{r.internal_port})
+        .add("external_port", std::int64_t{r.external_port})
+        .add("transport", core::to_string(r.transport))
+        .add("gateway", r.gateway);
+    if (!r.nonce.empty()) o.add("nonce", r.nonce);
+    std::cout << o.str() << std::endl;
+  } else if (r.proto == protocol::upnp) {
+    std::cout << "deleted " << core::to_string(r.transport) << " mapping of external port " << r.external_port
+              << " (upnp, gateway " << r.gateway << ")" << std::endl;
+  } else {
+    std::cout << "deleted " << core::to_string(r.transport) << " mapping of port " << r.internal_port << " (" << name
+              << ", gateway " << r.gateway << ")" << std::endl;
+  }
+}
+
+asio::awaitable<int> run_delete_all(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
+  auto manager = make_manager(inv, gw, ex);
+  std::vector<std::pair<portmap::mapping_record, std::error_code>> failed;
+  const auto done = co_await manager.async_remove_all(failed);
+  for (const auto& r : done) print_deleted(inv, r);
+  for (const auto& [r, ec] : failed) {
+    print_error(inv.options.json,
+                "delete " + std::to_string(r.internal_port) + "/" + std::string(core::to_string(r.transport)) + " on " +
+                    r.gateway + " (" + std::string(portmap::to_string(r.proto)) + ")",
+                ec);
+  }
+  if (!inv.options.json) {
+    std::cout << done.size() << " recorded mapping(s) deleted" << (failed.empty() ? "" : ", " + std::to_string(failed.size()) + " could not be")
+              << std::endl;
+  }
+  co_return failed.empty() ? exit_ok : exit_status_for(failed.front().second);
+}
+
+asio::awaitable<int> run_delete(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
   const auto& cmd = inv.cmd;
-  // PCP names a mapping by its nonce, NAT-PMP by its internal port: neither can stand in for the other
-  // (a NAT-PMP delete cannot name a PCP mapping, and might remove another host's). So auto needs to be
-  // told which: --nonce means PCP, otherwise the user says --protocol natpmp.
+  if (cmd.all) co_return co_await run_delete_all(inv, gw, ex);
   const bool upnp = inv.options.protocol == protocol_choice::upnp;
   if (upnp && cmd.nonce) {
     std::cerr << "natpunch: --nonce is for PCP; UPnP deletes by external port\n";
     co_return exit_usage;
   }
-  if (inv.options.protocol == protocol_choice::automatic && !cmd.nonce) {
-    std::cerr << "natpunch: which mapping? A PCP mapping (what add makes by default) is deleted by its nonce:\n"
-                 "  natpunch delete " << spec_of(cmd.ports) << " --nonce HEX     (HEX as printed by add)\n"
-                 "a NAT-PMP mapping by its port:  natpunch --protocol natpmp delete " << spec_of(cmd.ports) << "\n";
-    co_return exit_usage;
-  }
-  const bool use_pcp = inv.options.protocol != protocol_choice::natpmp && !upnp;
-  if (use_pcp && !cmd.nonce) {
-    std::cerr << "natpunch: a PCP mapping is deleted by its nonce: add --nonce HEX (printed by add)\n";
-    co_return exit_usage;
-  }
-  if (!use_pcp && !upnp && cmd.nonce) {
+  if (inv.options.protocol == protocol_choice::natpmp && cmd.nonce) {
     std::cerr << "natpunch: --nonce is for PCP; NAT-PMP deletes by internal port alone\n";
     co_return exit_usage;
   }
-  const mapper_target target = target_for(inv, gw);
-  auto m = upnp ? make_upnp_mapper(ex, target, upnp_target_for(inv), cmd.description)
-         : use_pcp ? make_pcp_mapper(ex, target) : make_natpmp_mapper(ex, target);
-  auto removed = co_await m->async_unmap();
+  auto request = request_for(cmd);
+  // --nonce names a PCP mapping whether recorded or not.
+  invocation named_inv = inv;
+  if (cmd.nonce && inv.options.protocol == protocol_choice::automatic) named_inv.options.protocol = protocol_choice::pcp;
+  auto manager = make_manager(named_inv, gw, ex);
+  auto removed = co_await manager.async_remove(request);
   if (!removed) {
-    print_error(inv.options.json, "delete " + spec_of(cmd.ports) + " on " + where(*m) + " (" + m->name() + ")",
-                removed.error(), m->gateway_text());
+    if (removed.error() == portmap::errc::not_recorded) {
+      std::cerr << "natpunch: delete " << spec_of(cmd.ports) << ": natpunch recorded no such mapping on this gateway"
+                << " (`natpunch list` shows what it holds).\nA mapping made by another program: name its protocol,\n"
+                   "  natpunch --protocol upnp delete "
+                << spec_of(cmd.ports) << "      (UPnP: by external port)\n  natpunch --protocol natpmp delete "
+                << spec_of(cmd.ports) << "    (NAT-PMP: by internal port)\n  natpunch delete " << spec_of(cmd.ports)
+                << " --nonce HEX     (PCP: by its nonce)\n";
+      if (inv.options.json) print_error(true, "delete " + spec_of(cmd.ports), removed.error());
+      co_return exit_usage;
+    }
+    const auto* m = manager.last_mapper();
+    print_error(inv.options.json, "delete " + spec_of(cmd.ports) + (m ? " on " + named(*m) : std::string()), removed.error(),
+                m ? m->gateway_text() : std::string());
     co_return exit_status_for(removed.error());
   }
-  if (inv.options.json) {
-    std::cout << json_object()
-                     .add("protocol", m->name())
-                     .add("deleted", true)
-                     .add("internal_port", std::int64_t{cmd.ports.internal_port})
-                     .add("transport", core::to_string(cmd.ports.protocol))
-                     .add("gateway", where(*m))
-                     .str()
-              << std::endl;
-  } else if (upnp) {
-    std::cout << "deleted " << core::to_string(cmd.ports.protocol) << " mapping of external port "
-              << cmd.ports.external_port.value_or(cmd.ports.internal_port) << " (upnp, gateway " << where(*m) << ")"
-              << std::endl;
-  } else {
-    std::cout << "deleted " << core::to_string(cmd.ports.protocol) << " mapping of port " << cmd.ports.internal_port
-              << " (" << m->name() << ", gateway " << where(*m) << ")" << std::endl;
-  }
+  for (const auto& r : *removed) print_deleted(inv, r);
   co_return exit_ok;
 }
 
-asio::awaitable<int> run_announce(const invocation& inv, const gateway_target& gw, asio::any_io_executor ex) {
+// list: what natpunch recorded, on every protocol.
+asio::awaitable<int> run_list_recorded(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
+  auto manager = make_manager(inv, gw, ex);
+  auto held = manager.held();
+  if (!held) {
+    print_error(inv.options.json, "reading the record of mappings", held.error());
+    co_return exit_status_for(held.error());
+  }
+  for (const auto& h : *held) {
+    const auto& r = h.record;
+    if (inv.options.json) {
+      json_object o;
+      o.add("protocol", portmap::to_string(r.proto))
+          .add("gateway", r.gateway)
+          .add("external_ip", r.external_ip)
+          .add("external_port", std::int64_t{r.external_port})
+          .add("internal_ip", r.internal_ip)
+          .add("internal_port", std::int64_t{r.internal_port})
+          .add("transport", core::to_string(r.transport))
+          .add("lifetime", std::int64_t{r.lifetime})
+          .add("expires_in", h.expires_in)
+          .add("this_gateway", h.this_gateway);
+      if (!r.nonce.empty()) o.add("nonce", r.nonce);
+      if (!r.igd.empty()) o.add("igd", r.igd);
+      if (!r.description.empty()) o.add("description", r.description);
+      std::cout << o.str() << "\n";
+    } else {
+      std::cout << "  " << core::to_string(r.transport) << " " << r.external_ip << ":" << r.external_port << " -> "
+                << r.internal_ip << ":" << r.internal_port << "  "
+                << (h.expires_in < 0 ? std::string("permanent") : "expires in " + std::to_string(h.expires_in) + " s")
+                << "  (" << portmap::to_string(r.proto) << ", gateway " << r.gateway << (h.this_gateway ? "" : ", another network")
+                << ")\n";
+    }
+  }
+  if (!inv.options.json) std::cout << held->size() << " mapping(s) made by natpunch on this host\n";
+  std::cout.flush();
+  co_return exit_ok;
+}
+
+asio::awaitable<int> run_announce(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
   pcp::client_options options;
-  options.gateway = gw.address;
+  options.gateway = *gw.address;
   options.port = gw.port;
   options.deadline = inv.options.timeout;
   options.schedule = pcp::quick_schedule;
   pcp::client client(ex, options);
   auto info = co_await client.async_announce();
+  const auto address = gw.address->to_string();
   if (!info) {
-    print_error(inv.options.json, "PCP ANNOUNCE to " + gw.address.to_string(), info.error());
+    print_error(inv.options.json, "PCP ANNOUNCE to " + address, info.error());
     co_return exit_status_for(info.error());
   }
   if (inv.options.json) {
-    std::cout << json_object()
-                     .add("protocol", "pcp")
-                     .add("gateway", gw.address.to_string())
-                     .add("epoch", std::int64_t{info->epoch})
-                     .str()
+    std::cout << json_object().add("protocol", "pcp").add("gateway", address).add("epoch", std::int64_t{info->epoch}).str()
               << std::endl;
   } else {
-    std::cout << "gateway " << gw.address.to_string() << " speaks PCP (epoch " << info->epoch << " s)" << std::endl;
+    std::cout << "gateway " << address << " speaks PCP (epoch " << info->epoch << " s)" << std::endl;
   }
   co_return exit_ok;
 }
 
-asio::awaitable<int> run_upnp_external_ip(const invocation& inv, asio::any_io_executor ex) {
-  mapper_target t;
-  t.deadline = inv.options.timeout;  // --timeout bounds discovery, description and the call together
-  auto m = make_upnp_mapper(ex, t, upnp_target_for(inv), inv.cmd.description);
-  auto ext = co_await m->async_external_address();
-  if (!ext) {
-    print_error(inv.options.json, "external address from " + where(*m) + " (upnp)", ext.error(), m->gateway_text());
-    co_return exit_status_for(ext.error());
-  }
-  if (inv.options.json) {
-    std::cout << json_object()
-                     .add("protocol", "upnp")
-                     .add("external_ip", ext->to_string())
-                     .add("gateway", where(*m))
-                     .str()
-              << std::endl;
-  } else {
-    std::cout << ext->to_string() << std::endl;
-  }
-  co_return exit_ok;
-}
-
-asio::awaitable<int> run_external_ip(const invocation& inv, const gateway_target& gw, asio::any_io_executor ex) {
+asio::awaitable<int> run_external_ip(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
   if (inv.options.protocol == protocol_choice::pcp) {
     std::cerr << "natpunch: PCP has no request for the external address alone (its MAP answer carries it):\n"
                  "use --protocol natpmp external-ip, or add, whose output shows the address\n";
     co_return exit_usage;
   }
-  natpmp::client_options options;
-  options.gateway = gw.address.to_v4();
-  options.port = gw.port;
-  options.deadline = inv.options.timeout;
-  natpmp::client client(ex, options);
-  auto ext = co_await client.async_external_address();
+  auto m = make_mapper(inv, gw, request_for(inv.cmd), ex);
+  auto ext = co_await m->async_external_address();
+  if (ext && (ext->is_unspecified() || ext->is_multicast())) ext = portmap::errc::no_external_address;
   if (!ext) {
-    print_error(inv.options.json, "external address from " + gw.address.to_string(), ext.error());
+    print_error(inv.options.json, "external address from " + named(*m), ext.error(), m->gateway_text());
     co_return exit_status_for(ext.error());
   }
+  const bool double_nat = portmap::scope_of(*ext) != portmap::address_scope::public_address;
+  if (double_nat) std::cerr << "natpunch: warning: " << portmap::double_nat_advice(*ext) << "\n";
   if (inv.options.json) {
-    std::cout << json_object()
-                     .add("protocol", "natpmp")
-                     .add("external_ip", ext->address.to_string())
-                     .add("gateway", gw.address.to_string())
-                     .add("epoch", std::int64_t{ext->epoch})
-                     .str()
-              << std::endl;
+    json_object o;
+    o.add("protocol", portmap::to_string(m->proto())).add("external_ip", ext->to_string()).add("gateway", where(*m));
+    if (const auto epoch = m->epoch()) o.add("epoch", std::int64_t{*epoch});
+    o.add("double_nat", double_nat);
+    std::cout << o.str() << std::endl;
   } else {
-    std::cout << ext->address.to_string() << std::endl;
+    std::cout << ext->to_string() << std::endl;
   }
   co_return exit_ok;
 }
@@ -337,10 +356,14 @@ std::string endpoint_text(const asio::ip::address& a, std::uint16_t port) {
   return a.is_v6() ? "[" + a.to_string() + "]:" + std::to_string(port) : a.to_string() + ":" + std::to_string(port);
 }
 
-json_object mapping_json(const mapping_view& v, std::string_view event) {
+std::string spec_of(const port_spec& ports) {
+  return std::to_string(ports.internal_port) + "/" + std::string(core::to_string(ports.protocol));
+}
+
+json_object mapping_json(const portmap::mapping& v, std::string_view event) {
   json_object out;
   if (!event.empty()) out.add("event", event);  // in --keep mode every line names its event
-  out.add("protocol", v.protocol)
+  out.add("protocol", portmap::to_string(v.proto))
       .add("external_ip", v.external_ip.to_string())
       .add("external_port", std::int64_t{v.external_port})
       .add("internal_ip", v.internal_ip.to_string())
@@ -348,10 +371,12 @@ json_object mapping_json(const mapping_view& v, std::string_view event) {
       .add("transport", core::to_string(v.transport))
       .add("lifetime", std::int64_t{v.lifetime})
       .add("gateway", v.gateway.to_string());
-  if (v.protocol != "upnp") out.add("epoch", std::int64_t{v.epoch});  // NAT-PMP and PCP carry one
-  if (v.nonce) out.add("nonce", *v.nonce);
+  if (v.proto != protocol::upnp) out.add("epoch", std::int64_t{v.epoch});  // NAT-PMP and PCP carry one
+  if (v.nonce) out.add("nonce", portmap::to_hex(*v.nonce));
   if (v.description) out.add("description", *v.description);
   if (v.igd) out.add("igd", *v.igd);
+  // Another NAT upstream: the mapping exists here but the internet cannot reach it.
+  out.add("double_nat", portmap::scope_of(v.external_ip) != portmap::address_scope::public_address);
   // Milliseconds spent waiting on the gateway, to 0.01 ms: what the gateway cost, apart from natpunch.
   const auto hundredths = v.gateway_time.count() / 10;
   out.add_raw("rtt_ms", std::to_string(hundredths / 100) + "." + (hundredths % 100 < 10 ? "0" : "") +
@@ -365,24 +390,41 @@ asio::awaitable<int> run_command(const invocation& inv) {
   const auto& options = inv.options;
   auto ex = co_await asio::this_coro::executor;
   const auto kind = inv.cmd.kind;
-  const bool upnp_only = kind == command_kind::discover || kind == command_kind::status ||
-                         kind == command_kind::list || kind == command_kind::delete_range ||
-                         kind == command_kind::pinhole;
+  // `list` alone is natpunch's own record; with --all, --protocol upnp or --igd the IGD's table too.
+  const bool upnp_list = kind == command_kind::list &&
+                         (inv.cmd.all || options.protocol == protocol_choice::upnp || options.igd);
+  const bool upnp_only = kind == command_kind::discover || kind == command_kind::status || upnp_list ||
+                         kind == command_kind::delete_range || kind == command_kind::pinhole;
   if (options.igd && options.protocol != protocol_choice::upnp && options.protocol != protocol_choice::automatic) {
     std::cerr << "natpunch: --igd names a UPnP gateway; it does not go with --protocol natpmp or pcp\n";
     co_return exit_usage;
   }
-  if (upnp_only && options.protocol != protocol_choice::upnp && options.protocol != protocol_choice::automatic) {
+  if (kind == command_kind::list && !upnp_list) {
+    if (options.protocol != protocol_choice::automatic) {
+      std::cerr << "natpunch: list shows what natpunch recorded, on every protocol; a gateway's own table only "
+                   "UPnP can list (--protocol upnp list)\n";
+      co_return exit_usage;
+    }
+  } else if (upnp_only && options.protocol != protocol_choice::upnp && options.protocol != protocol_choice::automatic) {
     std::cerr << "natpunch: " << inv.cmd.help_topic << " is UPnP's; it does not go with --protocol natpmp or pcp\n";
     co_return exit_usage;
   }
+  auto found = portmap::find_gateway(gateway_options_for(inv));
+  if (!found) {
+    std::cerr << "natpunch: " << found.error().message() << ", not '" << *options.gateway << "'\n";
+    co_return exit_usage;
+  }
+  const auto& gw = *found;
   if (options.protocol == protocol_choice::upnp || options.igd || upnp_only) {
     if (kind == command_kind::peer || kind == command_kind::announce) {
       std::cerr << "natpunch: " << inv.cmd.help_topic << " is PCP's; UPnP IGD has no equivalent\n";
       co_return exit_usage;
     }
-    if (options.gateway && !upnp_target_for(inv).gateway) {
-      std::cerr << "natpunch: with UPnP, --gateway is the gateway's IPv4 address (no port): '" << *options.gateway
+    // UPnP's --gateway is an address alone (IPv4 for port mappings; IPv6 names the pinholes' gateway).
+    std::error_code bare;
+    if (options.gateway) (void)asio::ip::make_address(*options.gateway, bare);
+    if (options.gateway && bare) {
+      std::cerr << "natpunch: with UPnP, --gateway is the gateway's IP address (no port): '" << *options.gateway
                 << "' is not\n";
       co_return exit_usage;
     }
@@ -397,44 +439,43 @@ asio::awaitable<int> run_command(const invocation& inv) {
     }
     invocation upnp_inv = inv;
     upnp_inv.options.protocol = protocol_choice::upnp;
-    const gateway_target none{};
+    if (upnp_list && inv.cmd.all) {
+      const int recorded = co_await run_list_recorded(inv, gw, ex);
+      if (recorded != exit_ok) co_return recorded;
+    }
     switch (kind) {
-      case command_kind::add: co_return co_await run_add(upnp_inv, none, ex);
-      case command_kind::remove: co_return co_await run_delete(upnp_inv, none, ex);
-      case command_kind::external_ip: co_return co_await run_upnp_external_ip(upnp_inv, ex);
-      default: co_return co_await run_upnp_command(upnp_inv, ex);
+      case command_kind::add: co_return co_await run_add(upnp_inv, gw, ex);
+      case command_kind::remove: co_return co_await run_delete(upnp_inv, gw, ex);
+      case command_kind::external_ip: co_return co_await run_external_ip(upnp_inv, gw, ex);
+      default: co_return co_await run_upnp_command(upnp_inv, gw, ex);
     }
   }
-  auto gw = resolve_gateway(options);
-  if (auto* message = std::get_if<std::string>(&gw)) {
-    std::cerr << "natpunch: " << *message << "\n";
-    co_return exit_usage;
-  }
-  if (auto* ec = std::get_if<std::error_code>(&gw)) {
-    print_error(options.json, "finding the gateway", *ec);
+  // auto maps over UPnP when no PCP or NAT-PMP gateway answers; only the others need its address.
+  const bool needs_address = (options.protocol != protocol_choice::automatic && kind != command_kind::remove) ||
+                             kind == command_kind::announce || kind == command_kind::peer;
+  if (!gw.address && needs_address) {
+    print_error(options.json, "finding the gateway", gw.route_error ? gw.route_error : make_error_code(portmap::errc::no_gateway));
     co_return exit_unreachable;
   }
-  const auto& target = std::get<gateway_target>(gw);
   // NAT-PMP is IPv4 only: refuse every path that would speak it to an IPv6 gateway.
-  const bool speaks_natpmp = options.protocol == protocol_choice::natpmp || inv.cmd.kind == command_kind::external_ip;
-  if (!target.address.is_v4() && speaks_natpmp) {
+  if (gw.address && !gw.address->is_v4() && (options.protocol == protocol_choice::natpmp || kind == command_kind::external_ip)) {
     std::cerr << "natpunch: NAT-PMP (and so external-ip) is IPv4 only; an IPv6 gateway speaks PCP (--protocol pcp)\n";
     co_return exit_usage;
   }
   switch (inv.cmd.kind) {
     case command_kind::add:
-    case command_kind::peer: co_return co_await run_add(inv, target, ex);
+    case command_kind::peer: co_return co_await run_add(inv, gw, ex);
     case command_kind::announce:
       if (options.protocol == protocol_choice::natpmp) {
         std::cerr << "natpunch: announce is PCP's; NAT-PMP has no such request\n";
         co_return exit_usage;
       }
-      co_return co_await run_announce(inv, target, ex);
-    case command_kind::remove: co_return co_await run_delete(inv, target, ex);
-    case command_kind::external_ip: co_return co_await run_external_ip(inv, target, ex);
+      co_return co_await run_announce(inv, gw, ex);
+    case command_kind::remove: co_return co_await run_delete(inv, gw, ex);
+    case command_kind::external_ip: co_return co_await run_external_ip(inv, gw, ex);
+    case command_kind::list: co_return co_await run_list_recorded(inv, gw, ex);
     case command_kind::discover:
     case command_kind::status:
-    case command_kind::list:
     case command_kind::delete_range:  // handled above
     case command_kind::pinhole:
     case command_kind::help: break;

@@ -1,4 +1,4 @@
-// Choosing among several IGDs (upnp.hpp async_choose_igd), against scripted IGDs on loopback: the
+// Choosing among several IGDs (igd_finder.hpp async_choose_igd), against scripted IGDs on loopback: the
 // order is the default gateway's first then by LOCATION, whatever order they answered in; with several,
 // connected with a public address beats connected beats anything.
 #include <doctest/doctest.h>
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "../support/fake_igd.hpp"
-#include "upnp.hpp"
+#include "natpunch/portmap/igd_finder.hpp"
 
 using namespace natpunch;
 using namespace std::chrono_literals;
@@ -45,7 +45,7 @@ std::string chosen(asio::io_context& io, std::vector<ssdp::found_device> devices
   soap::client_options co;
   co.deadline = 2s;
   soap::client client(io.get_executor(), co);
-  auto s = test::run(io, cli::async_choose_igd(client, std::move(devices), o, {}));
+  auto s = test::run(io, portmap::async_choose_igd(client, std::move(devices), o, {}));
   REQUIRE(s.has_value());
   REQUIRE(s->found.has_value());
   return s->found->response.location;
@@ -55,7 +55,7 @@ std::string chosen(asio::io_context& io, std::vector<ssdp::found_device> devices
 
 TEST_CASE("igd choice: a connected IGD with a public address beats the default gateway's private one") {
   asio::io_context io;
-  scripted_igd other(io, "Connected", "203.0.113.5");     // public
+  scripted_igd other(io, "Connected", "11.0.0.5");     // public (documentation ranges count as another NAT)
   scripted_igd default_gw(io, "Connected", "10.0.0.2");   // behind another NAT
   const auto o = with_gateway("192.168.1.1");
   const auto want = soap::to_string(other.igd.location());
@@ -65,8 +65,8 @@ TEST_CASE("igd choice: a connected IGD with a public address beats the default g
 
 TEST_CASE("igd choice: equally good, the default gateway's wins and the others are not asked") {
   asio::io_context io;
-  scripted_igd a(io, "Connected", "203.0.113.5");
-  scripted_igd b(io, "Connected", "198.51.100.7");
+  scripted_igd a(io, "Connected", "11.0.0.5");
+  scripted_igd b(io, "Connected", "11.0.0.7");
   const auto o = with_gateway("192.168.1.1");
   // b is the default gateway: described and ranked first; rank 2 ends the search before a.
   CHECK(chosen(io, {found(a.igd, "192.168.1.2"), found(b.igd, "192.168.1.1")}, o) == soap::to_string(b.igd.location()));
@@ -90,7 +90,7 @@ TEST_CASE("igd choice: connected beats disconnected; no default gateway among th
 TEST_CASE("igd choice: a device whose description fails is passed over; none usable is the last reason") {
   asio::io_context io;
   test::tcp_peer broken(io, [](const std::string&, unsigned) { return test::reply(test::http_answer(404, "no"), true); });
-  scripted_igd good(io, "Connected", "203.0.113.5");
+  scripted_igd good(io, "Connected", "11.0.0.5");
   ssdp::found_device bad;
   bad.responder = asio::ip::make_address("192.168.1.1");
   bad.response.location = "http://127.0.0.1:" + std::to_string(broken.endpoint().port()) + "/rootDesc.xml";
@@ -98,10 +98,10 @@ TEST_CASE("igd choice: a device whose description fails is passed over; none usa
   CHECK(chosen(io, {bad, found(good.igd, "192.168.1.2")}, o) == soap::to_string(good.igd.location()));
 
   soap::client client(io.get_executor(), soap::client_options{});
-  auto none = test::run(io, cli::async_choose_igd(client, {bad}, o, {}));
+  auto none = test::run(io, portmap::async_choose_igd(client, {bad}, o, {}));
   REQUIRE_FALSE(none.has_value());
   CHECK(none.error() == soap::errc::unexpected_status);
-  auto empty = test::run(io, cli::async_choose_igd(client, {}, o, {}));
+  auto empty = test::run(io, portmap::async_choose_igd(client, {}, o, {}));
   REQUIRE_FALSE(empty.has_value());
   CHECK(empty.error() == ssdp::errc::no_gateway_found);
 }

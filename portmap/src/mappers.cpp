@@ -1,39 +1,43 @@
+// The NAT-PMP and PCP adapters of the mapper interface.
 #include <array>
 
-#include "mapper.hpp"
 #include "natpunch/core/error.hpp"
 #include "natpunch/core/log.hpp"
 #include "natpunch/natpmp/client.hpp"
 #include "natpunch/pcp/client.hpp"
+#include "natpunch/portmap/mapper.hpp"
 
-namespace natpunch::cli {
+namespace natpunch::portmap {
+
+asio::awaitable<core::result<void>> mapper::async_prepare() { co_return core::ok; }
+
 namespace {
 
 class natpmp_mapper final : public mapper {
  public:
-  natpmp_mapper(asio::any_io_executor executor, const mapper_target& t)
-      : target_(t), client_(std::move(executor), options_for(t)) {}
+  natpmp_mapper(asio::any_io_executor executor, const portmap::gateway& gw, const mapping_request& r, std::chrono::milliseconds d)
+      : gateway_(*gw.address), request_(r), deadline_(d), client_(std::move(executor), options_for(gw, d)) {}
 
-  std::string name() const override { return "natpmp"; }
-  asio::ip::address gateway() const override { return target_.gateway; }
+  protocol proto() const override { return protocol::natpmp; }
+  asio::ip::address gateway() const override { return gateway_; }
   void set_deadline(std::chrono::milliseconds d) override {
-    target_.deadline = d;
+    deadline_ = d;
     client_.set_deadline(d);
   }
 
-  asio::awaitable<core::result<mapping_view>> async_map(std::uint16_t suggested, std::uint32_t lifetime) override {
+  asio::awaitable<core::result<mapping>> async_map(std::uint16_t suggested, std::uint32_t lifetime) override {
     // NAT-PMP's map answer has no address, so a second request asks for it. If that answer shows the
     // gateway lost its state in between, the mapping just made is gone too: map once more. The
     // requests share the one deadline (--timeout bounds the whole add).
-    const auto end = std::chrono::steady_clock::now() + target_.deadline;
+    const auto end = std::chrono::steady_clock::now() + deadline_;
     // Whichever way this ends, later requests (delete, renewals) get the whole deadline again.
     struct restore_deadline {
       natpmp_mapper& m;
-      ~restore_deadline() { m.client_.set_deadline(m.target_.deadline); }
+      ~restore_deadline() { m.client_.set_deadline(m.deadline_); }
     } const restore{*this};
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!arm(end)) co_return core::transport_errc::timed_out;
-      auto mapped = co_await client_.async_map(target_.transport, target_.internal_port, suggested, lifetime);
+      auto mapped = co_await client_.async_map(request_.transport, request_.internal_port, suggested, lifetime);
       if (!mapped) co_return mapped.error();
       const auto map_time = client_.last_exchange().elapsed;
       core::result<natpmp::external_address_info> ext = core::transport_errc::timed_out;
@@ -45,17 +49,27 @@ class natpmp_mapper final : public mapper {
         co_return ext.error();
       }
       mapped_once_ = true;
+      epoch_ = ext->epoch;
       if (ext->gateway_lost_state && attempt == 0) continue;
-      co_return mapping_view{"natpmp", mapped->protocol, ext->address, mapped->external_port,
-                             client_.local_address(), mapped->internal_port, mapped->lifetime, mapped->epoch,
-                             target_.gateway, std::nullopt,
-                             std::chrono::duration_cast<std::chrono::microseconds>(map_time + client_.last_exchange().elapsed), std::nullopt, std::nullopt};
+      mapping out;
+      out.proto = protocol::natpmp;
+      out.transport = mapped->protocol;
+      out.external_ip = ext->address;
+      out.external_port = mapped->external_port;
+      out.internal_ip = client_.local_address();
+      out.internal_port = mapped->internal_port;
+      out.lifetime = mapped->lifetime;
+      out.granted_at = std::chrono::system_clock::now();
+      out.epoch = mapped->epoch;
+      out.gateway = gateway_;
+      out.gateway_time = std::chrono::duration_cast<std::chrono::microseconds>(map_time + client_.last_exchange().elapsed);
+      co_return out;
     }
     co_return core::transport_errc::closed;  // unreachable: the loop returns on its second pass
   }
 
   asio::awaitable<core::result<void>> async_unmap() override {
-    auto removed = co_await client_.async_delete(target_.transport, target_.internal_port);
+    auto removed = co_await client_.async_delete(request_.transport, request_.internal_port);
     if (!removed) co_return removed.error();
     co_return core::ok;
   }
@@ -63,11 +77,12 @@ class natpmp_mapper final : public mapper {
   asio::awaitable<core::result<asio::ip::address>> async_external_address() override {
     auto ext = co_await client_.async_external_address();
     if (!ext) co_return ext.error();
+    epoch_ = ext->epoch;
     co_return asio::ip::address(ext->address);
   }
 
   unsolicited observe(core::byte_span datagram, const asio::ip::udp::endpoint& from) override {
-    if (from.address() != target_.gateway) return unsolicited::not_from_gateway;
+    if (from.address() != gateway_) return unsolicited::not_from_gateway;
     auto info = client_.observe_announcement(datagram, from);
     // Anything else from the gateway (miniupnpd announces a restart only as a PCP ANNOUNCE) is a hint
     // to revalidate; the renewal's own epoch then decides by the §3.6 rule.
@@ -78,79 +93,78 @@ class natpmp_mapper final : public mapper {
   }
 
   bool take_lost_state() override { return client_.take_lost_state(); }
+  std::optional<std::uint32_t> epoch() const override { return epoch_; }
 
  private:
   // Gives the next request what is left until `end`; false when nothing is.
   bool arm(std::chrono::steady_clock::time_point end) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    client_.set_deadline(std::min(left, target_.deadline));
+    client_.set_deadline(std::min(left, deadline_));
     return true;
   }
 
   // Best effort, a short deadline of its own (the add's may be spent), like the UPnP mapper's. Only
   // async_map calls it; its guard restores the deadline.
   asio::awaitable<void> undo(std::uint16_t internal_port) {
-    client_.set_deadline(std::min<std::chrono::milliseconds>(target_.deadline, std::chrono::seconds(2)));
-    auto removed = co_await client_.async_delete(target_.transport, internal_port);
+    client_.set_deadline(std::min<std::chrono::milliseconds>(deadline_, std::chrono::seconds(2)));
+    auto removed = co_await client_.async_delete(request_.transport, internal_port);
     if (removed) {
-      core::log::info("removed ", internal_port, "/", core::to_string(target_.transport), ", mapped without its address");
+      core::log::info("removed ", internal_port, "/", core::to_string(request_.transport), ", mapped without its address");
     } else if (removed.error() != core::transport_errc::cancelled) {
-      core::log::warn("could not remove ", internal_port, "/", core::to_string(target_.transport), ": ", core::describe(removed.error()));
+      core::log::warn("could not remove ", internal_port, "/", core::to_string(request_.transport), ": ", core::describe(removed.error()));
     }
   }
 
-  static natpmp::client_options options_for(const mapper_target& t) {
+  static natpmp::client_options options_for(const portmap::gateway& gw, std::chrono::milliseconds deadline) {
     natpmp::client_options o;
-    o.gateway = t.gateway.to_v4();
-    o.port = t.port;
-    o.deadline = t.deadline;
+    o.gateway = gw.address->to_v4();
+    o.port = gw.port;
+    o.deadline = deadline;
     return o;
   }
   bool mapped_once_ = false;  // a success was returned: later calls renew what the user holds
-  mapper_target target_;
+  std::optional<std::uint32_t> epoch_;
+  asio::ip::address gateway_;
+  mapping_request request_;
+  std::chrono::milliseconds deadline_;
   natpmp::client client_;
   std::optional<asio::ip::address_v4> last_announced_;
 };
 
 class pcp_mapper final : public mapper {
  public:
-  pcp_mapper(asio::any_io_executor executor, const mapper_target& t)
-      : target_(t), client_(std::move(executor), options_for(t)) {
-    if (t.pcp_nonce_hex) nonce_ = parse_nonce(*t.pcp_nonce_hex);
-  }
+  pcp_mapper(asio::any_io_executor executor, const portmap::gateway& gw, const mapping_request& r, std::chrono::milliseconds d)
+      : gateway_(*gw.address), request_(r), nonce_(r.nonce), client_(std::move(executor), options_for(gw, d)) {}
 
-  std::string name() const override { return "pcp"; }
-  asio::ip::address gateway() const override { return target_.gateway; }
+  protocol proto() const override { return protocol::pcp; }
+  asio::ip::address gateway() const override { return gateway_; }
   void set_deadline(std::chrono::milliseconds d) override { client_.set_deadline(d); }
 
-  asio::awaitable<core::result<mapping_view>> async_map(std::uint16_t suggested, std::uint32_t lifetime) override {
+  asio::awaitable<core::result<mapping>> async_map(std::uint16_t suggested, std::uint32_t lifetime) override {
     pcp::map_params p;
-    p.protocol = target_.transport;
-    p.internal_port = target_.internal_port;
+    p.protocol = request_.transport;
+    p.internal_port = request_.internal_port;
     p.suggested_external_port = suggested;
     p.lifetime = lifetime;
     // The nonce is chosen before the first MAP is sent, so that an add interrupted before its answer
     // can still be undone; every renewal reuses it (§11.2.1).
     if (!nonce_) nonce_ = pcp::make_nonce();
     p.mapping_nonce = nonce_;
-    p.prefer_failure = target_.prefer_failure;
-    p.third_party = target_.third_party;
-    p.remote_peer = target_.remote;
-    for (const auto& f : target_.filters) {
-      // The wire's prefix length counts within the 128-bit field: 96 more for an IPv4-mapped address.
-      const std::uint8_t wire_length = static_cast<std::uint8_t>(f.prefix_length + (f.address.is_v4() ? 96 : 0));
-      p.filters.push_back(pcp::filter_option{wire_length, f.port, pcp::to_pcp_address(f.address)});
-    }
+    p.prefer_failure = request_.prefer_failure;
+    p.third_party = request_.third_party;
+    p.remote_peer = request_.remote;
+    p.filters = request_.filters;
     // A renewal suggests the address it holds; with PREFER_FAILURE only the port was asked for, so the
     // address stays "any" (else a new public address would fail every renewal for ever).
-    if (last_ && !target_.prefer_failure) p.suggested_external_address = last_->external_address;
-    // Only a mapping this process is about to create may be deleted when its answer is rejected.
-    p.creates = !last_ && !target_.pcp_nonce_hex;
+    if (last_ && !request_.prefer_failure) p.suggested_external_address = last_->external_address;
+    // Only a mapping this process is about to create may be deleted when its answer is rejected (not
+    // one renewed by its recorded or given nonce).
+    p.creates = !last_ && !request_.nonce;
     // Not `co_await (cond ? a : b)`: GCC 12 destroys such a conditional's coroutine temporary twice
     // (it crashed here; its -Wmismatched-new-delete on the frame was the warning sign).
     core::result<pcp::mapping_info> mapped = pcp::errc::bad_request;
-    if (target_.remote) {
+    if (request_.remote) {
       mapped = co_await client_.async_peer(p);
     } else {
       mapped = co_await client_.async_map(p);
@@ -158,10 +172,20 @@ class pcp_mapper final : public mapper {
     if (!mapped) co_return mapped.error();
     nonce_ = mapped->mapping_nonce;
     last_ = *mapped;
-    co_return mapping_view{"pcp", mapped->protocol, mapped->external_address, mapped->external_port,
-                           client_.local_address(), mapped->internal_port, mapped->lifetime, mapped->epoch,
-                           target_.gateway, to_hex(mapped->mapping_nonce),
-                           std::chrono::duration_cast<std::chrono::microseconds>(client_.last_exchange().elapsed), std::nullopt, std::nullopt};
+    mapping out;
+    out.proto = protocol::pcp;
+    out.transport = mapped->protocol;
+    out.external_ip = mapped->external_address;
+    out.external_port = mapped->external_port;
+    out.internal_ip = client_.local_address();
+    out.internal_port = mapped->internal_port;
+    out.lifetime = mapped->lifetime;
+    out.granted_at = std::chrono::system_clock::now();
+    out.epoch = mapped->epoch;
+    out.gateway = gateway_;
+    out.nonce = mapped->mapping_nonce;
+    out.gateway_time = std::chrono::duration_cast<std::chrono::microseconds>(client_.last_exchange().elapsed);
+    co_return out;
   }
 
   asio::awaitable<core::result<void>> async_unmap() override {
@@ -169,15 +193,15 @@ class pcp_mapper final : public mapper {
     if (last_) {
       m = *last_;
     } else {
-      // `delete`: PCP names a mapping by its nonce (§11.1), given by the user from add's output.
+      // `delete`: PCP names a mapping by its nonce (§11.1), from the record or given by the user.
       if (!nonce_) co_return pcp::errc::bad_request;
       m.mapping_nonce = *nonce_;
-      m.protocol = target_.transport;
-      m.internal_port = target_.internal_port;
-      m.op = target_.remote ? pcp::opcode::peer : pcp::opcode::map;
-      m.third_party = target_.third_party;
-      m.remote_peer = target_.remote;
-      m.external_address = target_.gateway.is_v4() ? asio::ip::address(asio::ip::address_v4::any())
+      m.protocol = request_.transport;
+      m.internal_port = request_.internal_port;
+      m.op = request_.remote ? pcp::opcode::peer : pcp::opcode::map;
+      m.third_party = request_.third_party;
+      m.remote_peer = request_.remote;
+      m.external_address = gateway_.is_v4() ? asio::ip::address(asio::ip::address_v4::any())
                                                    : asio::ip::address(asio::ip::address_v6::any());
     }
     auto removed = co_await client_.async_delete(m);
@@ -200,56 +224,37 @@ class pcp_mapper final : public mapper {
   }
 
   bool take_lost_state() override { return client_.take_lost_state(); }
+  std::optional<std::uint32_t> epoch() const override {
+    return last_ ? std::optional<std::uint32_t>(last_->epoch) : std::nullopt;
+  }
 
  private:
-  static pcp::client_options options_for(const mapper_target& t) {
+  static pcp::client_options options_for(const portmap::gateway& gw, std::chrono::milliseconds deadline) {
     pcp::client_options o;
-    o.gateway = t.gateway;
-    o.port = t.port;
-    o.deadline = t.deadline;
+    o.gateway = *gw.address;
+    o.port = gw.port;
+    o.deadline = deadline;
     o.schedule = pcp::quick_schedule;
-    o.link_local_gateway = t.link_local_gateway;
+    o.link_local_gateway = gw.link_local;
     return o;
   }
-  mapper_target target_;
-  pcp::client client_;
+  asio::ip::address gateway_;
+  mapping_request request_;
   std::optional<pcp::nonce> nonce_;
+  pcp::client client_;
   std::optional<pcp::mapping_info> last_;
 };
 
 }  // namespace
 
-std::unique_ptr<mapper> make_natpmp_mapper(asio::any_io_executor executor, const mapper_target& target) {
-  return std::make_unique<natpmp_mapper>(std::move(executor), target);
+std::unique_ptr<mapper> make_natpmp_mapper(asio::any_io_executor executor, const gateway& gw,
+                                           const mapping_request& request, std::chrono::milliseconds deadline) {
+  return std::make_unique<natpmp_mapper>(std::move(executor), gw, request, deadline);
 }
 
-std::unique_ptr<mapper> make_pcp_mapper(asio::any_io_executor executor, const mapper_target& target) {
-  return std::make_unique<pcp_mapper>(std::move(executor), target);
+std::unique_ptr<mapper> make_pcp_mapper(asio::any_io_executor executor, const gateway& gw,
+                                        const mapping_request& request, std::chrono::milliseconds deadline) {
+  return std::make_unique<pcp_mapper>(std::move(executor), gw, request, deadline);
 }
 
-std::string to_hex(const core::byte_span bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (const std::uint8_t b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0xf]);
-  }
-  return out;
-}
-
-std::optional<std::array<std::uint8_t, 12>> parse_nonce(const std::string& hex) {
-  if (hex.size() != 24) return std::nullopt;
-  std::array<std::uint8_t, 12> out{};
-  for (std::size_t i = 0; i < 24; ++i) {
-    const char c = hex[i];
-    int v = -1;
-    if (c >= '0' && c <= '9') v = c - '0';
-    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    if (v < 0) return std::nullopt;
-    out[i / 2] = static_cast<std::uint8_t>(out[i / 2] | (i % 2 == 0 ? v << 4 : v));
-  }
-  return out;
-}
-
-}  // namespace natpunch::cli
+}  // namespace natpunch::portmap

@@ -1,12 +1,12 @@
 #include <doctest/doctest.h>
 
 #include "../support/loopback.hpp"
-#include "mapper.hpp"
+#include "natpunch/portmap/mapper.hpp"
 #include "natpunch/natpmp/codec.hpp"
 
-using namespace natpunch::cli;
+using namespace natpunch::portmap;
 
-TEST_CASE("cli: PCP nonces round-trip through hex") {
+TEST_CASE("portmap: PCP nonces round-trip through hex") {
   const std::array<std::uint8_t, 12> nonce{0x5f, 0x0c, 0x2a, 0x9b, 0xe4, 0x1d, 0x77, 0x30, 0xaa, 0x61, 0xc0, 0xde};
   CHECK(to_hex(nonce) == "5f0c2a9be41d7730aa61c0de");
   CHECK(parse_nonce("5f0c2a9be41d7730aa61c0de") == nonce);
@@ -44,20 +44,21 @@ std::uint32_t requested_lifetime(const bytes& request) {
 
 }  // namespace
 
-TEST_CASE("cli: a NAT-PMP add whose address request fails takes its first mapping back, never a renewed one") {
+TEST_CASE("portmap: a NAT-PMP add whose address request fails takes its first mapping back, never a renewed one") {
   asio::io_context io;
   bool address_fails = true;
   natpunch::test::udp_peer gw(io, [&](const bytes& request, unsigned) {
     return std::vector<bytes>{natpmp_answer(request, address_fails ? natpunch::natpmp::result_code::network_failure
                                                                    : natpunch::natpmp::result_code::success)};
   });
-  mapper_target t;
-  t.gateway = gw.endpoint().address();
-  t.port = gw.endpoint().port();
-  t.internal_port = 9100;
-  t.deadline = std::chrono::seconds(2);
+  gateway g;
+  g.address = gw.endpoint().address();
+  g.port = gw.endpoint().port();
+  mapping_request r;
+  r.internal_port = 9100;
+  const auto deadline = std::chrono::seconds(2);
   SUBCASE("the first add: map, address refused, delete") {
-    auto m = make_natpmp_mapper(io.get_executor(), t);
+    auto m = make_natpmp_mapper(io.get_executor(), g, r, deadline);
     auto mapped = natpunch::test::run(io, m->async_map(9100, 600));
     CHECK_FALSE(mapped.has_value());
     REQUIRE(gw.requests().size() == 3);
@@ -66,7 +67,7 @@ TEST_CASE("cli: a NAT-PMP add whose address request fails takes its first mappin
     CHECK(requested_lifetime(gw.requests()[2]) == 0);            // the mapping taken back
   }
   SUBCASE("a renewal (--keep): map, address refused, and the mapping stays") {
-    auto m = make_natpmp_mapper(io.get_executor(), t);
+    auto m = make_natpmp_mapper(io.get_executor(), g, r, deadline);
     address_fails = false;
     REQUIRE(natpunch::test::run(io, m->async_map(9100, 600)).has_value());
     address_fails = true;

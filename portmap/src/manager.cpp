@@ -1,0 +1,306 @@
+// The mapping manager (manager.hpp): the record around the mappers.
+#include "natpunch/portmap/manager.hpp"
+
+#include <algorithm>
+
+#include "natpunch/core/error.hpp"
+#include "natpunch/core/log.hpp"
+#include "natpunch/portmap/error.hpp"
+#include "natpunch/soap/error.hpp"
+#include "natpunch/soap/url.hpp"
+
+namespace natpunch::portmap {
+namespace {
+
+namespace log = core::log;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// IP text for the record: canonical, without a zone (a zone depends on this host's interfaces).
+std::string ip_text(asio::ip::address a) {
+  if (a.is_v6()) {
+    auto v6 = a.to_v6();
+    v6.scope_id(0);
+    a = v6;
+  }
+  return a.to_string();
+}
+
+std::optional<known_igd> known_from(const gateway_record& g) {
+  if (g.proto != protocol::upnp || g.location.empty() || g.control_url.empty()) return std::nullopt;
+  return known_igd{g.location, g.udn, g.service_type, g.control_url, static_cast<int>(g.igd_version)};
+}
+
+const gateway_record* gateway_of(const store_contents& c, const std::string& key) {
+  for (const auto& g : c.gateways) {
+    if (g.gateway == key) return &g;
+  }
+  return nullptr;
+}
+
+std::optional<protocol> only(protocol_choice c) {
+  switch (c) {
+    case protocol_choice::pcp: return protocol::pcp;
+    case protocol_choice::natpmp: return protocol::natpmp;
+    case protocol_choice::upnp: return protocol::upnp;
+    case protocol_choice::automatic: break;
+  }
+  return std::nullopt;
+}
+
+// The gateway no longer holds it: nothing left to delete, the record can go. UPnP 714
+// NoSuchEntryInArray; NAT-PMP and PCP deletes of what is not there succeed anyway.
+bool already_gone(const std::error_code& ec) {
+  return ec == std::error_code(714, soap::upnp_error_category());
+}
+
+}  // namespace
+
+mapping_record to_record(const mapping& m, const std::string& description) {
+  mapping_record r;
+  r.proto = m.proto;
+  r.gateway = ip_text(m.gateway);
+  r.transport = m.transport;
+  r.internal_ip = ip_text(m.internal_ip);
+  r.internal_port = m.internal_port;
+  r.external_ip = ip_text(m.external_ip);
+  r.external_port = m.external_port;
+  r.lifetime = m.lifetime;
+  r.since = std::chrono::duration_cast<std::chrono::seconds>(m.granted_at.time_since_epoch()).count();
+  if (m.proto == protocol::pcp && m.nonce) r.nonce = to_hex(*m.nonce);
+  if (m.proto == protocol::upnp) {
+    r.igd = m.igd.value_or("");
+    r.description = m.description.value_or(description);
+  }
+  if (m.proto != protocol::upnp && r.lifetime == 0) r.lifetime = 1;  // a deleted-on-grant PCP/NAT-PMP answer
+  return r;
+}
+
+manager::manager(asio::any_io_executor executor, gateway gw, manager_options options)
+    : ex_(std::move(executor)), gw_(std::move(gw)), options_(std::move(options)) {}
+
+std::string manager::gateway_key() const {
+  if (gw_.address) return ip_text(*gw_.address);
+  if (gw_.igd.gateway) return gw_.igd.gateway->to_string();
+  return {};
+}
+
+std::optional<store_contents> manager::load() {
+  if (!options_.store) return std::nullopt;
+  auto c = options_.store->load();
+  if (!c) {
+    if (options_.on_store_error) options_.on_store_error("reading " + options_.store->file().string(), c.error());
+    return std::nullopt;
+  }
+  return std::move(*c);
+}
+
+void manager::update(const std::function<void(store_contents&)>& change) {
+  if (!options_.store) return;
+  auto saved = options_.store->update(change);
+  if (!saved && options_.on_store_error) {
+    const auto& path = options_.store->failed_path();
+    options_.on_store_error("updating " + (path.empty() ? options_.store->file() : path).string(), saved.error());
+  }
+}
+
+bool manager::on_this_gateway(const mapping_record& r, const store_contents& c) const {
+  const auto key = gateway_key();
+  if (r.gateway == key) return true;
+  // UPnP: the IGD that served this gateway may be another LAN host.
+  const auto* g = gateway_of(c, key);
+  if (r.proto == protocol::upnp && g && !r.igd.empty() && r.igd == g->location) return true;
+  if (r.proto == protocol::upnp && gw_.igd.igd_url && r.igd == *gw_.igd.igd_url) return true;
+  return false;
+}
+
+std::unique_ptr<mapper> manager::make_mapper(protocol p, const mapping_request& r, std::optional<known_igd> known) const {
+  switch (p) {
+    case protocol::pcp: return make_pcp_mapper(ex_, gw_, r, options_.deadline);
+    case protocol::natpmp: return make_natpmp_mapper(ex_, gw_, r, options_.deadline);
+    case protocol::upnp: return make_upnp_mapper(ex_, gw_, r, options_.deadline, std::move(known));
+  }
+  return nullptr;
+}
+
+void manager::record(const mapping& m, const std::string& description) {
+  const auto rec = to_record(m, description);
+  const auto key = gateway_key();
+  const auto igd = m.proto == protocol::upnp && mapper_ ? mapper_->igd() : std::nullopt;
+  update([&](store_contents& c) {
+    // One record per mapping: the same protocol, gateway and internal port (PCP: the same nonce too;
+    // UPnP: the same external port, which names it there).
+    std::erase_if(c.mappings, [&](const mapping_record& old) {
+      if (old.proto != rec.proto || old.gateway != rec.gateway || !old.matches(rec.transport, rec.internal_port)) return false;
+      if (rec.proto == protocol::upnp) return old.external_port == rec.external_port;
+      return true;
+    });
+    c.mappings.push_back(rec);
+    if (key.empty()) return;
+    gateway_record g;
+    g.gateway = key;
+    g.proto = m.proto;
+    g.since = unix_now();
+    if (igd) {
+      g.location = igd->location;
+      g.udn = igd->udn;
+      g.service_type = igd->service_type;
+      g.control_url = igd->control_url;
+      g.igd_version = static_cast<unsigned>(igd->igd_version);
+    }
+    remember_gateway(c, g);
+  });
+}
+
+void manager::forget(const mapping& m) {
+  const auto rec = to_record(m, "");
+  update([&](store_contents& c) {
+    std::erase_if(c.mappings, [&](const mapping_record& old) {
+      return old.proto == rec.proto && old.gateway == rec.gateway && old.matches(rec.transport, rec.internal_port) &&
+             (rec.proto != protocol::upnp || old.external_port == rec.external_port);
+    });
+  });
+}
+
+asio::awaitable<core::result<mapping>> manager::async_add(mapping_request request) {
+  const auto contents = load();
+  const auto key = gateway_key();
+  const gateway_record* served = contents ? gateway_of(*contents, key) : nullptr;
+  const auto wanted = only(options_.choice);
+  std::optional<protocol> preferred = served ? std::optional<protocol>(served->proto) : std::nullopt;
+  std::optional<known_igd> known = served ? known_from(*served) : std::nullopt;
+  // A mapping recorded for this port on this gateway: renew it (its protocol first, its nonce, its port).
+  if (contents) {
+    for (const auto& r : contents->mappings) {
+      if (!r.matches(request.transport, request.internal_port) || !on_this_gateway(r, *contents)) continue;
+      if (r.expired(unix_now()) || (wanted && *wanted != r.proto)) continue;
+      if (request.external_port && *request.external_port != r.external_port) continue;
+      preferred = r.proto;
+      if (!request.external_port) request.external_port = r.external_port;
+      if (r.proto == protocol::pcp && !request.nonce) request.nonce = parse_nonce(r.nonce);
+      if (r.proto == protocol::upnp && served && served->location != r.igd) known.reset();
+      log::info("renewing the recorded ", to_string(r.proto), " mapping ", r.internal_port, " -> ", r.external_ip, ":",
+                r.external_port);
+      break;
+    }
+  }
+  if (wanted) {
+    mapper_ = make_mapper(*wanted, request, *wanted == protocol::upnp ? known : std::nullopt);
+  } else {
+    // A PCP renewal needs PCP: its nonce means nothing to the others.
+    mapper_ = make_auto_mapper(ex_, gw_, request, options_.deadline, preferred, known, options_.trace);
+  }
+  auto mapped = co_await mapper_->async_map(request.suggested_external_port(), request.lifetime);
+  if (mapped) record(*mapped, request.description);
+  co_return mapped;
+}
+
+asio::awaitable<core::result<void>> manager::remove_one(const mapping_record& r, const store_contents& c) {
+  mapping_request req;
+  req.transport = r.transport;
+  req.internal_port = r.internal_port;
+  req.external_port = r.external_port;
+  if (r.proto == protocol::pcp) req.nonce = parse_nonce(r.nonce);
+  std::optional<known_igd> known;
+  if (const auto* g = gateway_of(c, gateway_key()); g && r.proto == protocol::upnp && g->location == r.igd) {
+    known = known_from(*g);
+  }
+  mapper_ = make_mapper(r.proto, req, known);
+  auto removed = co_await mapper_->async_unmap();
+  if (!removed && already_gone(removed.error())) co_return core::ok;
+  co_return removed;
+}
+
+asio::awaitable<core::result<std::vector<mapping_record>>> manager::async_remove(const mapping_request& request) {
+  const auto contents = load();
+  const auto wanted = only(options_.choice);
+  std::vector<mapping_record> targets;
+  if (contents) {
+    for (const auto& r : contents->mappings) {
+      if (!r.matches(request.transport, request.internal_port) || !on_this_gateway(r, *contents)) continue;
+      if (wanted && *wanted != r.proto) continue;
+      if (request.external_port && *request.external_port != r.external_port) continue;
+      if (request.nonce && (r.proto != protocol::pcp || r.nonce != to_hex(*request.nonce))) continue;
+      targets.push_back(r);
+    }
+  }
+  if (targets.empty()) {
+    // Nothing recorded: a named protocol deletes as it names mappings; auto cannot guess.
+    if (!wanted || (*wanted == protocol::pcp && !request.nonce)) co_return errc::not_recorded;
+    mapper_ = make_mapper(*wanted, request, std::nullopt);
+    auto removed = co_await mapper_->async_unmap();
+    if (!removed) co_return removed.error();
+    mapping_record r;
+    r.proto = *wanted;
+    r.gateway = ip_text(mapper_->gateway());
+    r.transport = request.transport;
+    r.internal_port = request.internal_port;
+    r.external_port = request.suggested_external_port();
+    if (request.nonce) r.nonce = to_hex(*request.nonce);
+    co_return std::vector<mapping_record>{r};
+  }
+  std::vector<mapping_record> done;
+  std::error_code failure;
+  for (const auto& r : targets) {
+    auto removed = co_await remove_one(r, *contents);
+    if (!removed) {
+      failure = removed.error();
+      if (failure == core::transport_errc::cancelled) break;
+      continue;
+    }
+    done.push_back(r);
+  }
+  if (!done.empty()) {
+    update([&](store_contents& c) {
+      std::erase_if(c.mappings, [&](const mapping_record& x) { return std::find(done.begin(), done.end(), x) != done.end(); });
+    });
+  }
+  if (failure) co_return failure;
+  co_return done;
+}
+
+asio::awaitable<std::vector<mapping_record>> manager::async_remove_all(
+    std::vector<std::pair<mapping_record, std::error_code>>& failed) {
+  std::vector<mapping_record> done;
+  const auto contents = load();
+  if (!contents) co_return done;
+  for (const auto& r : contents->mappings) {
+    if (!on_this_gateway(r, *contents)) continue;
+    auto removed = co_await remove_one(r, *contents);
+    if (removed) {
+      done.push_back(r);
+    } else {
+      failed.emplace_back(r, removed.error());
+      if (removed.error() == core::transport_errc::cancelled) break;
+    }
+  }
+  if (!done.empty()) {
+    update([&](store_contents& c) {
+      std::erase_if(c.mappings, [&](const mapping_record& x) { return std::find(done.begin(), done.end(), x) != done.end(); });
+    });
+  }
+  co_return done;
+}
+
+core::result<std::vector<held_mapping>> manager::held() {
+  if (!options_.store) return std::vector<held_mapping>{};
+  const auto now = unix_now();
+  bool any_expired = false;
+  auto contents = options_.store->load();
+  if (!contents) return contents.error();
+  std::vector<held_mapping> out;
+  for (const auto& r : contents->mappings) {
+    if (r.expired(now)) {
+      any_expired = true;
+      continue;
+    }
+    const std::int64_t left = r.lifetime == 0 ? -1 : r.since + std::int64_t{r.lifetime} - now;
+    out.push_back({r, left, on_this_gateway(r, *contents)});
+  }
+  if (any_expired) update([&](store_contents& c) { std::erase_if(c.mappings, [&](const mapping_record& r) { return r.expired(now); }); });
+  return out;
+}
+
+}  // namespace natpunch::portmap
