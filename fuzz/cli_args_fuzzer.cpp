@@ -30,7 +30,9 @@ void run(natpunch::core::byte_span input) {
   }
   const auto& inv = std::get<invocation>(parsed);
   const auto& cmd = inv.cmd;
-  if (cmd.kind == command_kind::add || cmd.kind == command_kind::remove || cmd.kind == command_kind::peer) {
+  // delete --all names no port; --all goes with list and delete only.
+  require(!cmd.all || cmd.kind == command_kind::list || cmd.kind == command_kind::remove);
+  if (cmd.kind == command_kind::add || (cmd.kind == command_kind::remove && !cmd.all) || cmd.kind == command_kind::peer) {
     require(cmd.ports.internal_port != 0);
     require(!cmd.ports.external_port || *cmd.ports.external_port != 0);
   }

@@ -29,7 +29,7 @@ codecs=(
   ssdp/src/message.cpp
   soap/src/http.cpp soap/src/url.cpp soap/src/description.cpp soap/src/envelope.cpp soap/src/igd.cpp soap/src/xml.cpp
   core/src/route.cpp
-  tools/natpunch/args.cpp tools/natpunch/pinhole_record.cpp
+  tools/natpunch/args.cpp
   portmap/src/store_codec.cpp
 )
 

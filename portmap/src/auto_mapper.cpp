@@ -1,7 +1,7 @@
 // `auto`: the mapper that finds whichever protocol the gateway speaks (mapper.hpp says the rule).
 // PCP (then NAT-PMP) is asked while SSDP and the IGD's description run beside it, so a UPnP-only
 // gateway costs no extra wait, and a PCP gateway is never mapped twice: UPnP only maps once PCP and
-// NAT-PMP have failed, or gave no answer at all for pcp_grace while an IGD stood ready.
+// NAT-PMP have failed, or gave no answer at all for pcp_grace_ while an IGD stood ready.
 #include <memory>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -28,11 +28,6 @@ namespace log = core::log;
 using std::chrono::milliseconds;
 using clock = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
-
-// How long PCP and NAT-PMP may stay silent once an IGD answered: the first request and two resends
-// (250 ms, 500 ms: RFC 6886 §3.1's schedule), then a gateway that drops 5351 silently is taken for a
-// UPnP-only one.
-constexpr milliseconds pcp_grace{1000};
 
 // The UPnP side, searched for beside PCP; shared with its detached task, which may outlive a map.
 struct upnp_probe {
@@ -63,9 +58,10 @@ std::string said(const std::error_code& ec) { return ec ? core::describe(ec) : s
 class auto_mapper final : public mapper {
  public:
   auto_mapper(asio::any_io_executor ex, const portmap::gateway& gw, const mapping_request& r, milliseconds deadline,
-              std::optional<protocol> preferred, std::optional<known_igd> known, trace_handler trace)
-      : ex_(std::move(ex)), gw_(gw), request_(r), deadline_(deadline), preferred_(preferred),
-        known_(std::move(known)), trace_(std::move(trace)) {}
+              auto_options options)
+      : ex_(std::move(ex)), gw_(gw), request_(r), deadline_(deadline), preferred_(options.preferred),
+        known_(std::move(options.known)), trace_(std::move(options.trace)), pcp_grace_(options.pcp_grace),
+        make_(std::move(options.make)) {}
 
   protocol proto() const override { return current() ? current()->proto() : protocol::pcp; }
   asio::ip::address gateway() const override {
@@ -125,6 +121,7 @@ class auto_mapper final : public mapper {
   }
 
   std::shared_ptr<mapper> make(protocol p, milliseconds deadline) {
+    if (make_) return make_(p, deadline);
     switch (p) {
       case protocol::pcp: return make_pcp_mapper(ex_, gw_, request_, deadline);
       case protocol::natpmp: return make_natpmp_mapper(ex_, gw_, request_, deadline);
@@ -149,17 +146,18 @@ class auto_mapper final : public mapper {
     return probe;
   }
 
-  // Ends once an IGD has answered and PCP/NAT-PMP stayed silent for pcp_grace; never, if no IGD does
+  // Ends once an IGD has answered and PCP/NAT-PMP stayed silent for pcp_grace_; never, if no IGD does
   // (then the PCP side ends by its own deadline).
   asio::awaitable<void> give_up_on_pcp(std::shared_ptr<upnp_probe> probe, clock::time_point started) {
     co_await asio::this_coro::throw_if_cancelled(false);
-    if (!co_await wait_probe(probe, end_ + pcp_grace)) co_return;
+    const bool waited = co_await wait_probe(probe, end_ + pcp_grace_);
+    if (!waited) co_return;
     if (!probe->done || *probe->done) {
-      asio::steady_timer forever(ex_, end_ + pcp_grace);
+      asio::steady_timer forever(ex_, end_ + pcp_grace_);
       co_await forever.async_wait(use_tuple);
       co_return;
     }
-    asio::steady_timer grace(ex_, std::max(clock::now(), started + pcp_grace));
+    asio::steady_timer grace(ex_, std::max(clock::now(), started + pcp_grace_));
     co_await grace.async_wait(use_tuple);
   }
 
@@ -212,7 +210,7 @@ class auto_mapper final : public mapper {
     } guard{*probe};
     auto first = co_await (primary() || give_up_on_pcp(probe, started));
     if (first.index() == 1) {
-      trace("no PCP or NAT-PMP answer in " + std::to_string(pcp_grace.count()) + " ms while an IGD answered: using UPnP");
+      trace("no PCP or NAT-PMP answer in " + std::to_string(pcp_grace_.count()) + " ms while an IGD answered: using UPnP");
       co_return co_await over_upnp(*probe);
     }
     auto answer = std::get<0>(std::move(first));
@@ -220,7 +218,8 @@ class auto_mapper final : public mapper {
     const auto why = answer.error();
     // A stop, or an option only PCP carries: no UPnP.
     if (why == core::transport_errc::cancelled || why == errc::needs_pcp) co_return answer;
-    if (!co_await wait_probe(probe, end_)) co_return core::transport_errc::cancelled;
+    const bool waited = co_await wait_probe(probe, end_);
+    if (!waited) co_return core::transport_errc::cancelled;
     trace("UPnP IGD search: " + (probe->done ? said(*probe->done) : std::string("no answer yet")));
     if (!probe->done || *probe->done) {
       // Nobody usable: say so plainly when nothing answered at all, else PCP/NAT-PMP's own answer.
@@ -287,6 +286,8 @@ class auto_mapper final : public mapper {
   std::optional<protocol> preferred_;
   std::optional<known_igd> known_;
   trace_handler trace_;
+  milliseconds pcp_grace_;
+  mapper_factory make_;
   std::shared_ptr<mapper> attempted_;
   std::shared_ptr<mapper> chosen_;
   clock::time_point end_{};
@@ -296,10 +297,8 @@ class auto_mapper final : public mapper {
 
 std::unique_ptr<mapper> make_auto_mapper(asio::any_io_executor executor, const gateway& gw,
                                          const mapping_request& request, std::chrono::milliseconds deadline,
-                                         std::optional<protocol> preferred, std::optional<known_igd> known,
-                                         trace_handler trace) {
-  return std::make_unique<auto_mapper>(std::move(executor), gw, request, deadline, preferred, std::move(known),
-                                       std::move(trace));
+                                         auto_options options) {
+  return std::make_unique<auto_mapper>(std::move(executor), gw, request, deadline, std::move(options));
 }
 
 }  // namespace natpunch::portmap

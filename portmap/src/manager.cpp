@@ -116,7 +116,8 @@ bool manager::on_this_gateway(const mapping_record& r, const store_contents& c) 
   return false;
 }
 
-std::unique_ptr<mapper> manager::make_mapper(protocol p, const mapping_request& r, std::optional<known_igd> known) const {
+std::shared_ptr<mapper> manager::make_mapper(protocol p, const mapping_request& r, std::optional<known_igd> known) const {
+  if (options_.make) return options_.make(p, r, std::move(known));
   switch (p) {
     case protocol::pcp: return make_pcp_mapper(ex_, gw_, r, options_.deadline);
     case protocol::natpmp: return make_natpmp_mapper(ex_, gw_, r, options_.deadline);
@@ -190,7 +191,16 @@ asio::awaitable<core::result<mapping>> manager::async_add(mapping_request reques
     mapper_ = make_mapper(*wanted, request, *wanted == protocol::upnp ? known : std::nullopt);
   } else {
     // A PCP renewal needs PCP: its nonce means nothing to the others.
-    mapper_ = make_auto_mapper(ex_, gw_, request, options_.deadline, preferred, known, options_.trace);
+    auto_options a;
+    a.preferred = preferred;
+    a.known = known;
+    a.trace = options_.trace;
+    if (options_.make) {
+      a.make = [this, request, known](protocol p, std::chrono::milliseconds) {
+        return options_.make(p, request, p == protocol::upnp ? known : std::nullopt);
+      };
+    }
+    mapper_ = make_auto_mapper(ex_, gw_, request, options_.deadline, std::move(a));
   }
   auto mapped = co_await mapper_->async_map(request.suggested_external_port(), request.lifetime);
   if (mapped) record(*mapped, request.description);

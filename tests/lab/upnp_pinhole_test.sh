@@ -104,7 +104,7 @@ lab_natpunch --timeout 10 pinhole list
 lab_step "pinhole list: a pinhole closed elsewhere is found gone and forgotten" \
   bash -c "grep -q '^1 pinhole(s) opened by natpunch' <<<\"\$1\" && grep -q '1 no longer held by the gateway, forgotten' <<<\"\$1\"" _ "$OUT"
 lab_step "the record file now holds only pinhole $id2" \
-  bash -c "[[ \$(grep -vc '^#' '$NATPUNCH_STATE_DIR/pinholes') -eq 1 ]] && grep -q \"\$(printf '\\t%s\\t' $id2)\" '$NATPUNCH_STATE_DIR/pinholes'"
+  bash -c "[[ \$(grep -c '^pinhole' '$NATPUNCH_STATE_DIR/state') -eq 1 ]] && grep -q \"^pinhole.*\$(printf '\\t%s\\t' $id2)\" '$NATPUNCH_STATE_DIR/state'"
 lab_natpunch --timeout 10 pinhole delete "$id2"
 lab_step "pinhole delete $id2 (found over IPv6): [$LAB_LAN_IP6]:8444 unreachable again" lab_prove_tcp6 8444 unreachable
 

@@ -6,56 +6,53 @@
 #include "natpunch/core/error.hpp"
 #include "natpunch/core/log.hpp"
 #include "output.hpp"
-#include "pinhole_store.hpp"
+#include "natpunch/portmap/store.hpp"
 #include "upnp.hpp"
 
 namespace natpunch::cli {
 namespace {
 
 using portmap::igd_session;
+using portmap::pinhole_record;
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// The record of this host's pinholes (pinhole_store.hpp). The gateway holds the truth: a file that
-// cannot be read or written costs a warning on add, update and delete, and fails only `pinhole list`.
+// The record of this host's pinholes (portmap's state store, beside its port mappings). The gateway
+// holds the truth: a record that cannot be read or written costs a warning on add, update and delete,
+// and fails only `pinhole list`.
 struct pinhole_book {
-  std::optional<std::filesystem::path> file = pinhole_file();
+  core::result<portmap::state_store> store = portmap::state_store::open_default();
 
-  std::string name() const { return file ? printable(file->string()) : std::string("(no HOME)"); }
-
-  core::result<std::vector<pinhole_record>> load() const {
-    if (!file) return make_error_code(std::errc::no_such_file_or_directory);
-    auto parsed = load_pinholes(*file);
-    if (!parsed) return parsed.error();
-    if (parsed->skipped) {
-      std::cerr << "natpunch: warning: " << parsed->skipped << " unreadable line(s) in " << name()
-                << " skipped (and dropped when it is next written)\n";
-    }
-    return std::move(parsed->records);
+  std::string name() const {
+    if (store) return printable(store->file().string());
+    const auto dir = portmap::store_directory();
+    return dir ? printable((*dir / "state").string()) : std::string("(no HOME)");
   }
 
-  // One read-modify-write under the file's lock (held for milliseconds, never across a gateway call),
-  // trimmed to its bounds; a failure is a warning.
+  core::result<std::vector<portmap::pinhole_record>> load() const {
+    if (!store) return store.error();
+    auto contents = store->load();
+    if (!contents) return contents.error();
+    if (contents->skipped) {
+      std::cerr << "natpunch: warning: " << contents->skipped << " unreadable line(s) in " << name()
+                << " skipped (and dropped when it is next written)\n";
+    }
+    return std::move(contents->pinholes);
+  }
+
+  // One read-modify-write under the record's lock (held for milliseconds, never across a gateway
+  // call), trimmed to its bounds; a failure is a warning.
   template <typename Change>
-  void update(Change change) const {
-    std::error_code ec = file ? std::error_code{} : make_error_code(std::errc::no_such_file_or_directory);
-    if (!ec) {
-      auto lock = pinhole_lock::acquire(*file);
-      auto records = lock ? load() : core::result<std::vector<pinhole_record>>(lock.error());
-      if (records) {
-        change(*records);
-        if (const auto dropped = trim_pinholes(*records, unix_now())) {
-          std::cerr << "natpunch: note: " << dropped << " old pinhole record(s) dropped from " << name() << "\n";
-        }
-        ec = save_pinholes(*file, *records);
-      } else {
-        ec = records.error();
-      }
+  void update(Change change) {
+    std::error_code ec = store ? std::error_code{} : store.error();
+    if (store) {
+      auto saved = store->update([&](portmap::store_contents& c) { change(c.pinholes); });
+      if (!saved) ec = saved.error();
     }
     if (ec) {
-      std::cerr << "natpunch: warning: pinhole record " << name() << " not updated: " << ec.message()
+      std::cerr << "natpunch: warning: pinhole record " << name() << " not updated: " << core::describe(ec)
                 << " (pinhole list will not show this change)\n";
     }
   }
@@ -95,7 +92,7 @@ asio::awaitable<core::result<std::uint32_t>> pinhole_packets_if_held(soap::clien
 // One it no longer holds is dropped from the file (expiry by the record's clock is shown, not trusted).
 asio::awaitable<int> run_pinhole_list(const invocation& inv, soap::client& c, const igd_session& s) {
   const std::string where = s.gw.address.to_string();
-  const pinhole_book book;
+  pinhole_book book;
   auto records = book.load();
   if (!records) {
     print_error(inv.options.json, "reading the pinhole record " + book.name(), records.error());

@@ -28,6 +28,8 @@ struct manager_options {
   // The record; none: nothing remembered (a program that keeps its own state).
   std::optional<state_store> store;
   trace_handler trace;  // what auto saw, for -v
+  // Makes the adapters (tests give fakes); none: the real ones. `known`: UPnP's remembered IGD.
+  std::function<std::shared_ptr<mapper>(protocol, const mapping_request&, std::optional<known_igd>)> make;
   // A problem with the record is never fatal (the gateway holds the truth): it is reported here.
   std::function<void(const std::string& what, const std::error_code& ec)> on_store_error;
 };
@@ -73,7 +75,7 @@ class manager {
   [[nodiscard]] std::string gateway_key() const;
 
  private:
-  std::unique_ptr<mapper> make_mapper(protocol p, const mapping_request& r, std::optional<known_igd> known) const;
+  std::shared_ptr<mapper> make_mapper(protocol p, const mapping_request& r, std::optional<known_igd> known) const;
   [[nodiscard]] bool on_this_gateway(const mapping_record& r, const store_contents& c) const;
   std::optional<store_contents> load();
   void update(const std::function<void(store_contents&)>& change);
@@ -82,7 +84,7 @@ class manager {
   asio::any_io_executor ex_;
   gateway gw_;
   manager_options options_;
-  std::unique_ptr<mapper> mapper_;
+  std::shared_ptr<mapper> mapper_;
 };
 
 // A mapping as a record (the description is UPnP's label).

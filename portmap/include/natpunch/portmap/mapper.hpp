@@ -90,16 +90,29 @@ enum class protocol_choice { automatic, pcp, natpmp, upnp };
 
 // A log of what auto's probes saw and why one was chosen, for -v.
 using trace_handler = std::function<void(const std::string&)>;
+// Makes the adapter for one protocol with the given deadline (tests give fakes).
+using mapper_factory = std::function<std::shared_ptr<mapper>(protocol, std::chrono::milliseconds)>;
+
+struct auto_options {
+  // The protocol that served this gateway last (from the record): asked alone first, the others only
+  // when it fails. `known`: that gateway's IGD, for UPnP.
+  std::optional<protocol> preferred;
+  std::optional<known_igd> known;
+  trace_handler trace;
+  // How long PCP and NAT-PMP may stay silent once an IGD answered: the first request and two resends
+  // (250 ms, 500 ms: RFC 6886 §3.1's schedule); then a gateway that drops 5351 silently is taken for a
+  // UPnP-only one.
+  std::chrono::milliseconds pcp_grace{1000};
+  mapper_factory make;  // none: the real adapters
+};
 
 // `auto`: asks PCP (falling back to NAT-PMP when the gateway says it speaks only that) and looks for a
 // UPnP IGD at the same time, under the one deadline, and maps over the best that answers: PCP, else
 // NAT-PMP, else UPnP IGD. Never two mappings for one request: UPnP is only searched for (no mapping)
-// until PCP and NAT-PMP have failed. When PCP or NAT-PMP refuses the mapping outright and an IGD
-// answered, UPnP is tried. `preferred`: the protocol that served this gateway last (from the record):
-// asked alone first, the others only when it fails.
+// until PCP and NAT-PMP have failed, or stayed silent for pcp_grace while an IGD stood ready. When PCP
+// or NAT-PMP refuses the mapping outright and an IGD answered, UPnP is tried.
 std::unique_ptr<mapper> make_auto_mapper(asio::any_io_executor executor, const gateway& gw,
                                          const mapping_request& request, std::chrono::milliseconds deadline,
-                                         std::optional<protocol> preferred = std::nullopt,
-                                         std::optional<known_igd> known = std::nullopt, trace_handler trace = {});
+                                         auto_options options = {});
 
 }  // namespace natpunch::portmap
