@@ -156,6 +156,8 @@ struct search_run {
           known->targets.size() < options.search_targets.size() + 1) {
         known->targets.push_back(answer->st);
       }
+      // The gateway's TR-064 device also answered a standard search: nothing better is coming.
+      if (from_gateway && !options.find_all && !is_dslforum_target(answer->st)) finish();
       return;
     }
     // The device cap holds for the gateway and for everyone else apart: a flood of devices from other
@@ -171,12 +173,16 @@ struct search_run {
     device.after = duration_cast<milliseconds>(clock::now() - start);
     result.devices.push_back(std::move(device));
     if (options.find_all) return;
-    if (from_gateway) {
-      done = true;
-      end_by(clock::now());
+    if (from_gateway && !is_dslforum_target(result.devices.back().response.st)) {
+      finish();
     } else {
       end_by(clock::now() + options.grace);
     }
+  }
+
+  void finish() {
+    done = true;
+    end_by(clock::now());
   }
 };
 
@@ -237,10 +243,16 @@ asio::awaitable<std::error_code> search_slot(search_run& run, asio::ip::udp::soc
 
 }  // namespace
 
+bool is_dslforum_target(std::string_view st) noexcept {
+  return st.starts_with("urn:dslforum-org:device:InternetGatewayDevice:") ||
+         st.starts_with("urn:dslforum-org:service:WANIPConnection:") ||
+         st.starts_with("urn:dslforum-org:service:WANPPPConnection:");
+}
+
 bool is_gateway_target(std::string_view st) noexcept {
   return st.starts_with("urn:schemas-upnp-org:device:InternetGatewayDevice:") ||
          st.starts_with("urn:schemas-upnp-org:service:WANIPConnection:") ||
-         st.starts_with("urn:schemas-upnp-org:service:WANPPPConnection:");
+         st.starts_with("urn:schemas-upnp-org:service:WANPPPConnection:") || is_dslforum_target(st);
 }
 
 bool is_default_gateway(const discovery_options& options, const asio::ip::address& responder) noexcept {

@@ -59,10 +59,11 @@ TEST_CASE("ssdp discovery: the searches sent, and the first usable answer ends t
   CHECK(found->devices[0].targets == std::vector<std::string>{std::string(ssdp::igd2)});
   // Not a gateway address: the grace window (100 ms) runs, not the 1.5 s deadline.
   CHECK(std::chrono::steady_clock::now() - start < 1s);
-  // The first round asks IGD:1 alone; the second (150 ms later) all five targets; no ssdp:all yet.
-  REQUIRE(peer.requests().size() == 6);
+  // The first round asks IGD:1 alone; the second (150 ms later) all six targets, the TR-064 IGD last; no
+  // ssdp:all yet.
+  REQUIRE(peer.requests().size() == 7);
   CHECK(st_of(peer.requests()[0]) == std::string(ssdp::igd1));
-  for (unsigned i = 1; i < 6; ++i) CHECK(st_of(peer.requests()[i]) != "ssdp:all");
+  for (unsigned i = 1; i < 7; ++i) CHECK(st_of(peer.requests()[i]) == std::string(ssdp::search_targets[i - 1]));
   CHECK(found->devices[0].after >= 150ms);
 }
 
@@ -123,8 +124,8 @@ TEST_CASE("ssdp discovery: silence ends at the deadline with nothing found, not 
   CHECK(found->devices.empty());
   CHECK(found->answers == 0);
   CHECK(std::chrono::steady_clock::now() - start >= 300ms);
-  // Round 0 (IGD:1) and round 1 at 150 ms (five targets), to the group only; round 2 was due at 550 ms.
-  CHECK(found->sent == 6);
+  // Round 0 (IGD:1) and round 1 at 150 ms (six targets), to the group only; round 2 was due at 550 ms.
+  CHECK(found->sent == 7);
 }
 
 namespace {
@@ -268,4 +269,77 @@ TEST_CASE("ssdp discovery: is_default_gateway matches a link-local gateway with 
   CHECK_FALSE(ssdp::is_default_gateway(o, asio::ip::make_address("fe80::1%2")));
   // A v4-mapped address is not the IPv4 gateway's answer: the families are kept apart.
   CHECK_FALSE(ssdp::is_default_gateway(o, asio::ip::make_address("::ffff:192.168.1.1")));
+}
+
+// Routers whose IGD is in the DSL Forum's TR-064 domain (Huawei HG531 V1, tailscale/tailscale#10911)
+// answer only a search for their own type.
+TEST_CASE("ssdp discovery: a TR-064 IGD is asked after every standard target, and found") {
+  CHECK(ssdp::is_gateway_target("urn:dslforum-org:device:InternetGatewayDevice:1"));
+  CHECK(ssdp::is_gateway_target("urn:dslforum-org:service:WANPPPConnection:1"));
+  CHECK(ssdp::is_gateway_target("urn:dslforum-org:service:WANIPConnection:1"));
+  CHECK(ssdp::is_dslforum_target("urn:dslforum-org:service:WANIPConnection:1"));
+  CHECK_FALSE(ssdp::is_gateway_target("urn:dslforum-org:device:LANDevice:1"));
+  CHECK_FALSE(ssdp::is_gateway_target("urn:dslforum-org:service:DeviceConfig:1"));
+  CHECK_FALSE(ssdp::is_dslforum_target(std::string(ssdp::igd1)));
+
+  asio::io_context io;
+  test::udp_peer peer(io, [](const test::bytes& req, unsigned) {
+    if (st_of(req) != std::string(ssdp::dslforum_igd1)) return std::vector<test::bytes>{};
+    return std::vector<test::bytes>{answer(std::string(ssdp::dslforum_igd1), "http://192.168.1.1:49652/desc.xml")};
+  });
+  auto o = options_for(peer);
+  o.gateway = asio::ip::make_address_v4("127.0.0.1");
+  const auto start = std::chrono::steady_clock::now();
+  auto found = test::run(io, ssdp::async_discover(io.get_executor(), o, trust_all));
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(found.has_value());
+  REQUIRE(found->devices.size() == 1);
+  CHECK(found->devices[0].targets == std::vector<std::string>{std::string(ssdp::dslforum_igd1)});
+  CHECK(found->devices[0].after >= 150ms);  // round 1: never in the first round, which stays IGD:1 alone
+  for (unsigned i = 0; i < 2; ++i) CHECK(st_of(peer.requests()[i]) == std::string(ssdp::igd1));
+  // The gateway's TR-064 answer waits the grace (100 ms) for a standard one, not the 1.5 s deadline.
+  CHECK(took >= 240ms);
+  CHECK(took < 1s);
+}
+
+TEST_CASE("ssdp discovery: the gateway's standard answer is preferred to its TR-064 one, and ends the wait") {
+  asio::io_context io;
+  // AVM's FRITZ!Box publishes both: an IGD and a TR-064 tree. This one is slow with the IGD: it answers
+  // only round 2's ssdp:all, after its TR-064 answer to round 1.
+  const std::string tr64 = "http://192.168.1.1:49000/tr64desc.xml";
+  const std::string igd = "http://192.168.1.1:49000/igddesc.xml";
+  std::string standard_location;
+  test::udp_peer peer(io, [&](const test::bytes& req, unsigned) {
+    if (st_of(req) == std::string(ssdp::dslforum_igd1)) {
+      return std::vector<test::bytes>{answer(std::string(ssdp::dslforum_igd1), tr64)};
+    }
+    if (st_of(req) == "ssdp:all") return std::vector<test::bytes>{answer(std::string(ssdp::igd1), standard_location)};
+    return std::vector<test::bytes>{};
+  });
+  auto o = options_for(peer);
+  o.gateway = asio::ip::make_address_v4("127.0.0.1");
+  o.grace = 1000ms;
+  o.deadline = 2000ms;
+  SUBCASE("the IGD at its own LOCATION") {
+    standard_location = igd;
+    const auto start = std::chrono::steady_clock::now();
+    auto found = test::run(io, ssdp::async_discover(io.get_executor(), o, trust_all));
+    const auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE(found.has_value());
+    REQUIRE(found->devices.size() == 2);
+    CHECK(found->devices[0].response.location == tr64);
+    CHECK(found->devices[1].response.location == igd);
+    CHECK(took >= 500ms);  // round 2 is at ~550 ms
+    CHECK(took < 1000ms);  // the grace would have ended at ~1150 ms
+  }
+  SUBCASE("one description answering both searches") {
+    standard_location = tr64;
+    const auto start = std::chrono::steady_clock::now();
+    auto found = test::run(io, ssdp::async_discover(io.get_executor(), o, trust_all));
+    const auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE(found.has_value());
+    REQUIRE(found->devices.size() == 1);
+    CHECK(found->devices[0].targets == std::vector<std::string>{std::string(ssdp::dslforum_igd1), std::string(ssdp::igd1)});
+    CHECK(took < 1000ms);
+  }
 }

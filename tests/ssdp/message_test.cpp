@@ -303,11 +303,12 @@ TEST_CASE("ssdp: device UUID from a USN") {
 
 TEST_CASE("ssdp: search targets, in discovery order") {
   CHECK(ssdp::search_targets ==
-        std::array<std::string_view, 6>{"urn:schemas-upnp-org:device:InternetGatewayDevice:1",
+        std::array<std::string_view, 7>{"urn:schemas-upnp-org:device:InternetGatewayDevice:1",
                                         "urn:schemas-upnp-org:device:InternetGatewayDevice:2",
                                         "urn:schemas-upnp-org:service:WANIPConnection:1",
                                         "urn:schemas-upnp-org:service:WANIPConnection:2",
-                                        "urn:schemas-upnp-org:service:WANPPPConnection:1", "ssdp:all"});
+                                        "urn:schemas-upnp-org:service:WANPPPConnection:1",
+                                        "urn:dslforum-org:device:InternetGatewayDevice:1", "ssdp:all"});
   CHECK(ssdp::to_string(ssdp::notify_type::alive) == "ssdp:alive");
   CHECK(ssdp::to_string(ssdp::notify_type::byebye) == "ssdp:byebye");
   CHECK(ssdp::to_string(ssdp::notify_type::update) == "ssdp:update");

@@ -55,15 +55,21 @@ struct discovery_options {
   // Where the multicast search goes; tests point it at a loopback simulator.
   asio::ip::address_v4 multicast_group = asio::ip::make_address_v4("239.255.255.250");
   std::uint16_t port = 1900;
-  // The first round asks the first target only; the second all of them; the third adds `ssdp:all`.
-  std::vector<std::string> search_targets{std::string(igd1), std::string(igd2), std::string(wan_ip_connection1),
-                                          std::string(wan_ip_connection2), std::string(wan_ppp_connection1)};
+  // The first round asks the first target only; the second all of them; the third adds `ssdp:all`. So a
+  // gateway answering IGD:1 (miniupnpd within ~50 ms) ends the search before the TR-064 IGD is asked.
+  std::vector<std::string> search_targets{std::string(igd1),
+                                          std::string(igd2),
+                                          std::string(wan_ip_connection1),
+                                          std::string(wan_ip_connection2),
+                                          std::string(wan_ppp_connection1),
+                                          std::string(dslforum_igd1)};
   // MX of the multicast search: devices spread their answers over 0..MX s. 1 s is UDA's minimum.
   std::chrono::seconds mx{1};
   // Everything ends by then, however many answers arrive.
   std::chrono::milliseconds deadline{std::chrono::seconds(3)};
-  // false: return as soon as the default gateway answered usably; when another device answers first,
-  // listen `grace` longer for the gateway (then the caller chooses among them, deterministically).
+  // false: return as soon as the default gateway answered usably (in the UPnP Forum's domain; a TR-064
+  // answer waits `grace` for one); when another device answers first, listen `grace` longer for the
+  // gateway (then the caller chooses among them, deterministically).
   // true: listen until `listen_for` (bounded by the deadline) to find every device.
   bool find_all = false;
   std::chrono::milliseconds grace{std::chrono::milliseconds(250)};
@@ -101,8 +107,13 @@ struct discovery_result {
   std::chrono::milliseconds elapsed{0};
 };
 
-// True for a search target (or ST in an answer) that names an IGD or one of its WAN connection services.
+// True for a search target (or ST in an answer) that names an IGD or one of its WAN connection services,
+// in the UPnP Forum's domain or TR-064's (urn:dslforum-org:).
 bool is_gateway_target(std::string_view st) noexcept;
+// True for a TR-064 one of those. A default gateway's first such answer does not end the search at once:
+// it waits `grace` for an answer in the UPnP Forum's domain, which is preferred (a router with both, such
+// as AVM's FRITZ!Box, meant its IGD for port mappings; its TR-064 tree wants a login).
+bool is_dslforum_target(std::string_view st) noexcept;
 
 // True when `responder` is the default gateway of its family (options.gateway or options.ipv6->gateway).
 bool is_default_gateway(const discovery_options& options, const asio::ip::address& responder) noexcept;

@@ -32,13 +32,17 @@ inline constexpr std::string_view igd2 = "urn:schemas-upnp-org:device:InternetGa
 inline constexpr std::string_view wan_ip_connection1 = "urn:schemas-upnp-org:service:WANIPConnection:1";
 inline constexpr std::string_view wan_ip_connection2 = "urn:schemas-upnp-org:service:WANIPConnection:2";
 inline constexpr std::string_view wan_ppp_connection1 = "urn:schemas-upnp-org:service:WANPPPConnection:1";
+// An IGD published in the DSL Forum's TR-064 domain (Huawei HG531 V1, tailscale/tailscale#10911): it
+// answers a search for its own type, never one for the UPnP Forum's.
+inline constexpr std::string_view dslforum_igd1 = "urn:dslforum-org:device:InternetGatewayDevice:1";
 inline constexpr std::string_view ssdp_all = "ssdp:all";
 // The order discovery sends them in. IGD:1 first: UDA §1.3.2 has a device answer a search for an
 // older version of its type, so every IGD (v1, and v2 that follows the rule) answers it. IGD:2 for v2
-// devices that do not; the WAN connection services for routers that answer only service searches;
-// ssdp:all last, since it makes every device on the LAN answer with every one of its services.
-inline constexpr std::array<std::string_view, 6> search_targets = {
-    igd1, igd2, wan_ip_connection1, wan_ip_connection2, wan_ppp_connection1, ssdp_all};
+// devices that do not; the WAN connection services for routers that answer only service searches; the
+// TR-064 IGD after every standard target; ssdp:all last, since it makes every device on the LAN answer
+// with every one of its services.
+inline constexpr std::array<std::string_view, 7> search_targets = {
+    igd1, igd2, wan_ip_connection1, wan_ip_connection2, wan_ppp_connection1, dslforum_igd1, ssdp_all};
 
 // Limits on what we accept. One struct, with why. Lengths exclude the line ending.
 struct limits {
