@@ -8,7 +8,8 @@
 //  - a fault's code is carried as given (1..65535) into fault_error, in the category of the service;
 //  - build → parse is stable: an answer's arguments and a fault rebuilt by build_response /
 //    build_fault read back identical; a request rebuilt by build_request reads back identical;
-//  - decoded values are in range: ports 1..65535, text fields within max_field_bytes.
+//  - decoded values are in range: ports 1..65535, text fields within max_field_bytes; an external
+//    address usable_external_ip accepts is never unspecified.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -38,7 +39,15 @@ void check_mapping(const soap::port_mapping& m, const soap::soap_limits& limits)
 }
 
 void decode_all(const soap::action_response& r, const soap::soap_limits& limits) {
-  valid(soap::decode_external_ip(r));
+  if (const auto ip = soap::decode_external_ip(r); valid(ip)) {
+    // What an address is used for: itself, or refused as none (0.0.0.0, ::) or nonsense.
+    const auto usable = soap::usable_external_ip(*ip);
+    if (valid(usable)) {
+      require(*usable == *ip && !ip->is_unspecified());
+    } else {
+      require(usable.error() == soap::errc::no_external_address || usable.error() == soap::errc::bad_value);
+    }
+  }
   if (const auto s = soap::decode_status_info(r, limits); valid(s)) {
     require(s->connection_status.size() <= limits.max_field_bytes);
     require(s->last_connection_error.size() <= limits.max_field_bytes);

@@ -180,6 +180,12 @@ asio::awaitable<core::result<action_response>> client::async_call(const gateway&
 }
 
 asio::awaitable<core::result<asio::ip::address>> client::async_external_ip(const gateway& gw) {
+  auto reported = co_await async_reported_external_ip(gw);
+  if (!reported) co_return reported.error();
+  co_return usable_external_ip(*reported);
+}
+
+asio::awaitable<core::result<asio::ip::address>> client::async_reported_external_ip(const gateway& gw) {
   auto r = co_await async_call(gw, get_external_ip_address_call());
   if (!r) co_return r.error();
   co_return decode_external_ip(*r);

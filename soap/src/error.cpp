@@ -31,6 +31,8 @@ const char* describe(errc e) noexcept {
     case errc::not_an_igd: return "the description has no WANIPConnection or WANPPPConnection service";
     case errc::untrusted_location: return "a URL that fails the trust rule (http to the responder's or the gateway's own IP address only)";
     case errc::foreign_control_url: return "a control URL on another host or port than the description's own (refused, nothing sent there)";
+    case errc::no_external_address:
+      return "the gateway has no external address (0.0.0.0): its WAN link may be down";
   }
   return nullptr;
 }

@@ -189,6 +189,16 @@ core::result<asio::ip::address> decode_external_ip(const action_response& r) {
   return address;
 }
 
+core::result<asio::ip::address> usable_external_ip(const asio::ip::address& a) {
+  // ::ffff:a.b.c.d is judged as a.b.c.d.
+  asio::ip::address plain = a;
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) plain = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  if (plain.is_unspecified()) return errc::no_external_address;
+  if (plain.is_loopback() || plain.is_multicast()) return errc::bad_value;
+  if (plain.is_v4() && plain.to_v4() == asio::ip::address_v4::broadcast()) return errc::bad_value;
+  return a;
+}
+
 core::result<status_info> decode_status_info(const action_response& r, const soap_limits& limits) {
   const fields f(r.args, limits);
   auto status = f.text("NewConnectionStatus");

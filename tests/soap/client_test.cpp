@@ -286,3 +286,52 @@ TEST_CASE("soap client: an HTTP error without a fault is unexpected_status") {
   REQUIRE(gw.has_value());
   CHECK(test::run(io, client.async_external_ip(*gw)).error() == soap::errc::unexpected_status);
 }
+
+TEST_CASE("soap client: an external address of 0.0.0.0, none or nonsense is an error; status can still see it") {
+  const auto usable = [](const char* a) { return soap::usable_external_ip(asio::ip::make_address(a)); };
+  for (const char* none : {"0.0.0.0", "::", "::ffff:0.0.0.0"}) {
+    CAPTURE(none);
+    CHECK(usable(none).error() == soap::errc::no_external_address);
+  }
+  for (const char* nonsense : {"127.0.0.1", "::1", "224.0.0.1", "ff02::1", "255.255.255.255", "::ffff:127.0.0.1"}) {
+    CAPTURE(nonsense);
+    CHECK(usable(nonsense).error() == soap::errc::bad_value);
+  }
+  for (const char* fine : {"203.0.113.7", "10.64.0.9", "100.64.1.1", "2001:db8::1"}) {
+    CAPTURE(fine);
+    CHECK(usable(fine).value() == asio::ip::make_address(fine));
+  }
+  // The words the CLI prints, in the category it maps to exit status 4 (a malformed or nonsensical answer).
+  const std::error_code none = soap::errc::no_external_address;
+  CHECK(none.category() == soap::error_category());
+  CHECK(none.message() == "the gateway has no external address (0.0.0.0): its WAN link may be down");
+
+  asio::io_context io;
+  std::string sent;
+  fake_igd igd(io, 1, [&](const soap::soap_call& c) { return ok(c, {{"NewExternalIPAddress", sent}}); });
+  soap::client client(io.get_executor());
+  auto gw = test::run(io, client.async_describe(igd.location()));
+  REQUIRE(gw.has_value());
+  struct expectation {
+    std::string sent;
+    std::error_code used;          // async_external_ip
+    std::string reported;          // async_reported_external_ip, or the error's message
+  };
+  const std::error_code none_ec = soap::errc::no_external_address;
+  const std::error_code bad = soap::errc::bad_value;
+  for (const expectation& e : {expectation{"", none_ec, "0.0.0.0"}, expectation{"0.0.0.0", none_ec, "0.0.0.0"},
+                               expectation{" :: ", none_ec, "::"}, expectation{"127.0.0.1", bad, "127.0.0.1"},
+                               expectation{"n/a", bad, bad.message()}, expectation{"1.2.3", bad, bad.message()},
+                               expectation{"198.51.100.4", {}, "198.51.100.4"}}) {
+    CAPTURE(e.sent);
+    sent = e.sent;
+    const auto used = test::run(io, client.async_external_ip(*gw));
+    if (e.used) {
+      CHECK(used.error() == e.used);
+    } else {
+      CHECK(used.value().to_string() == e.sent);
+    }
+    const auto reported = test::run(io, client.async_reported_external_ip(*gw));
+    CHECK((reported ? reported->to_string() : reported.error().message()) == e.reported);
+  }
+}

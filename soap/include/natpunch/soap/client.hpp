@@ -76,7 +76,13 @@ class client {
   // upnp or upnp-firewall, the gateway's code); its text is kept in last_fault().
   asio::awaitable<core::result<action_response>> async_call(const gateway& gw, call c);
 
+  // GetExternalIPAddress, an address mappings can be reached at: errc::no_external_address when the
+  // gateway says none (empty, 0.0.0.0 or ::, as while its WAN link is down), bad_value for text that is no
+  // address or for a loopback, multicast or broadcast one (usable_external_ip).
   asio::awaitable<core::result<asio::ip::address>> async_external_ip(const gateway& gw);
+  // The same action, the address as the gateway reported it (0.0.0.0 for empty; bad_value for text that is
+  // no address): for showing the WAN's state, where "none" is an answer, not a failure.
+  asio::awaitable<core::result<asio::ip::address>> async_reported_external_ip(const gateway& gw);
   asio::awaitable<core::result<status_info>> async_status(const gateway& gw);
   asio::awaitable<core::result<connection_type_info>> async_connection_type(const gateway& gw);
   asio::awaitable<core::result<link_properties>> async_link_properties(const gateway& gw);

@@ -39,6 +39,8 @@ enum class errc {
   untrusted_location,   // a LOCATION or control URL that fails the trust rule: not http, not an IP literal
                         // of the responder or the gateway, a loopback/link-local/multicast host
   foreign_control_url,  // a description naming a control URL on another host or port than its own
+  // Added later (codes are kept: --json prints them):
+  no_external_address,  // GetExternalIPAddress: empty, 0.0.0.0 or :: (the WAN link is down or unconfigured)
 };
 const char* describe(errc e) noexcept;
 const std::error_category& error_category() noexcept;  // name "soap"

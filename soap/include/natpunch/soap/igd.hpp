@@ -119,9 +119,15 @@ call get_specific_port_mapping_entry_call(std::string_view remote_host, std::uin
 call get_list_of_port_mappings_call(std::uint16_t start_port, std::uint16_t end_port, core::ip_protocol protocol,
                                     bool manage, std::uint16_t count);
 
-// NewExternalIPAddress. An empty value (some gateways, while the WAN is down) reads as 0.0.0.0; a scoped
-// IPv6 address (with '%') is bad_value.
+// NewExternalIPAddress as the gateway reported it, for a caller that shows the WAN's state (status): an
+// empty value (some gateways, while the WAN is down) reads as 0.0.0.0; text that is no IP address, or a
+// scoped IPv6 address (with '%'), is bad_value. A caller that needs the address to use it checks it with
+// usable_external_ip.
 core::result<asio::ip::address> decode_external_ip(const action_response& r);
+// An external address a mapping can be reached at: 0.0.0.0, :: and ::ffff:0.0.0.0 are
+// no_external_address (a gateway whose WAN is down says that rather than fail), loopback, multicast and
+// the IPv4 broadcast address are bad_value (nonsense, refused as NAT-PMP and PCP refuse them).
+core::result<asio::ip::address> usable_external_ip(const asio::ip::address& a);
 // The uptime is NewUptime (WANIPConnection, WANPPPConnection, AVM's TR-064) or NewUpTime (TR-064 as
 // Tailscale's client for Huawei routers reads it, tailscale/tailscale#10911).
 core::result<status_info> decode_status_info(const action_response& r, const soap_limits& limits = {});
