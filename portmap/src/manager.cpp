@@ -97,13 +97,14 @@ std::optional<store_contents> manager::load() {
   return std::move(*c);
 }
 
-void manager::update(const std::function<void(store_contents&)>& change) {
-  if (!options_.store) return;
+bool manager::update(const std::function<void(store_contents&)>& change) {
+  if (!options_.store) return false;
   auto saved = options_.store->update(change);
   if (!saved && options_.on_store_error) {
     const auto& path = options_.store->failed_path();
     options_.on_store_error("updating " + (path.empty() ? options_.store->file() : path).string(), saved.error());
   }
+  return saved.has_value();
 }
 
 bool manager::on_this_gateway(const mapping_record& r, const store_contents& c) const {
@@ -126,11 +127,11 @@ std::shared_ptr<mapper> manager::make_mapper(protocol p, const mapping_request& 
   return nullptr;
 }
 
-void manager::record(const mapping& m, const std::string& description) {
+bool manager::record(const mapping& m, const std::string& description) {
   const auto rec = to_record(m, description);
   const auto key = gateway_key();
   const auto igd = m.proto == protocol::upnp && mapper_ ? mapper_->igd() : std::nullopt;
-  update([&](store_contents& c) {
+  return update([&](store_contents& c) {
     // One record per mapping: the same protocol, gateway and internal port (PCP: the same nonce too;
     // UPnP: the same external port, which names it there).
     std::erase_if(c.mappings, [&](const mapping_record& old) {
@@ -203,7 +204,7 @@ asio::awaitable<core::result<mapping>> manager::async_add(mapping_request reques
     mapper_ = make_auto_mapper(ex_, gw_, request, options_.deadline, std::move(a));
   }
   auto mapped = co_await mapper_->async_map(request.suggested_external_port(), request.lifetime);
-  if (mapped) record(*mapped, request.description);
+  recorded_ = mapped && record(*mapped, request.description);
   co_return mapped;
 }
 

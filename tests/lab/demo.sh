@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The natpunch story in one minute, on a pretend home network built in this machine:
-# a laptop (lan) behind a home router (gw, the real miniupnpd) and a host on the internet (inet).
+# a laptop (lan) behind a home router (gw, the real miniupnpd, set up as most home routers are: UPnP IGD
+# only) and a host on the internet (inet). natpunch runs with its defaults alone: no protocol named.
 #
 #   sudo bash tests/lab/demo.sh path/to/natpunch
 #
@@ -36,11 +37,13 @@ why() {
 }
 
 say "1. Building a home network: laptop $LAB_LAN_IP, router $LAB_GW_IP (public $LAB_WAN_IP), internet host $LAB_INET_IP"
+export LAB_NATPMP=no
 lab_up
-say "   up in ${LAB_UP_SECONDS}s; the router runs miniupnpd (UPnP IGD, NAT-PMP, PCP)"
+say "   up in ${LAB_UP_SECONDS}s; the router runs miniupnpd as a UPnP-only router (no NAT-PMP, no PCP)"
 
-say "2. Finding the router (UPnP: SSDP discovery) and asking for its public address"
-out=$(natpunch --protocol upnp --json external-ip) || fail "natpunch external-ip failed: $out"
+say "2. \$ natpunch external-ip     (natpunch finds what the router speaks: here UPnP IGD, by SSDP)"
+out=$(natpunch --json external-ip) || fail "natpunch external-ip failed: $out"
+[[ $(field "$out" protocol) == upnp ]] || fail "expected natpunch to find UPnP IGD: $out"
 gw=$(field "$out" gateway)
 ip=$(field "$out" external_ip)
 [[ $ip == "$LAB_WAN_IP" ]] || fail "expected public address $LAB_WAN_IP, natpunch said: $out"
@@ -52,12 +55,16 @@ lab_prove_tcp 2222 unreachable || fail "port 2222 was already open"
 say "   no ($(why)), as expected behind a NAT"
 
 # What the first user did by hand with upnpc -r 22 TCP (here port 2222, so no root sshd is needed).
-say "4. \$ natpunch --protocol upnp add 2222/tcp --description demo"
-human=$(natpunch --protocol upnp add 2222/tcp --description demo) || fail "natpunch add failed: $human"
+say "4. \$ natpunch add 2222/tcp --description demo"
+human=$(natpunch add 2222/tcp --description demo) || fail "natpunch add failed: $human"
 sed 's/^/   natpunch: /' <<<"$human"
-say "   \$ natpunch --json list     (what the router now holds)"
-out=$(natpunch --json list) || fail "natpunch list failed: $out"
-entry=$(grep '"external_port":2222,' <<<"$out" | head -n1 || true)
+say "   \$ natpunch list     (what natpunch made, and how long it has left)"
+out=$(natpunch list) || fail "natpunch list failed: $out"
+grep -q "2222 -> $LAB_LAN_IP:2222 .*upnp" <<<"$out" || fail "natpunch list does not show 2222: $out"
+sed 's/^/   /' <<<"$out"
+say "   \$ natpunch --json list --all     (and what the router itself holds)"
+out=$(natpunch --json list --all) || fail "natpunch list --all failed: $out"
+entry=$(grep '"external_port":2222,.*"remote_host"' <<<"$out" | head -n1 || true)
 [[ -n $entry ]] || fail "the router does not list port 2222: $out"
 sed 's/^/   /' <<<"$entry"
 eport=$(field "$entry" external_port)
@@ -70,10 +77,10 @@ say "5. The internet host connects to $LAB_WAN_IP:$eport; the laptop answers wit
 lab_prove_tcp "$iport" reachable "$eport" || fail "the outside connection did not arrive"
 say "   connection from outside (${LAB_PEER:-?}) received: $LAB_TOKEN"
 
-say "6. \$ natpunch --protocol upnp delete 2222/tcp"
-human=$(natpunch --protocol upnp delete 2222/tcp) || fail "natpunch delete failed: $human"
+say "6. \$ natpunch delete 2222/tcp     (natpunch remembers how it made it)"
+human=$(natpunch delete 2222/tcp) || fail "natpunch delete failed: $human"
 [[ -n $human ]] && sed 's/^/   natpunch: /' <<<"$human"
-out=$(natpunch --json list) || fail "natpunch list failed: $out"
+out=$(natpunch --json list --all) || fail "natpunch list failed: $out"
 if grep -q '"external_port":2222,' <<<"$out"; then fail "the router still lists port 2222: $out"; fi
 lab_prove_tcp "$iport" unreachable "$eport" || fail "the port is still open after delete"
 if [[ $LAB_CONNECT_ERROR == ConnectionRefusedError ]]; then

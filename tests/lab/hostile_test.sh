@@ -129,6 +129,9 @@ attack() {
   np_args=("$@")
   [[ " ${np_args[*]} " == *" --gateway "* ]] && ref=$RSS_UDP
   gwsim_start "$name" --listen "$ROGUE:5351" "${gw_args[@]}" || { LAB_FAILURES=$((LAB_FAILURES + 1)); return 0; }
+  # A record of its own per case: what an earlier case made (its protocol, its IGD) must not decide
+  # this one's path, so every attack meets the search and the protocol it is aimed at.
+  export NATPUNCH_STATE_DIR="$LAB_DIR/state.$name"
   run_measured "$name" "$NATPUNCH" --timeout "$timeout" "${np_args[@]}"
   gwsim_stop_all
   local text=$ERR what="stderr" limit=$((timeout * 1000 + SLACK_MS)) problems=()

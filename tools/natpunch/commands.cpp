@@ -118,7 +118,8 @@ asio::awaitable<int> undo_interrupted_add(portmap::mapper& m, const invocation& 
   co_return exit_interrupted;
 }
 
-void print_mapping(const invocation& inv, const portmap::mapping& v) {
+// `recorded`: natpunch can find it by its port later; else the PCP nonce must be kept by the user.
+void print_mapping(const invocation& inv, const portmap::mapping& v, bool recorded) {
   const auto& cmd = inv.cmd;
   const bool double_nat = portmap::scope_of(v.external_ip) != portmap::address_scope::public_address;
   if (double_nat) std::cerr << "natpunch: warning: " << portmap::double_nat_advice(v.external_ip) << "\n";
@@ -138,7 +139,7 @@ void print_mapping(const invocation& inv, const portmap::mapping& v) {
     std::cout << "note: the gateway granted " << v.lifetime << " s instead of " << cmd.lifetime << " s; "
               << (cmd.keep ? "natpunch renews it before then" : "run add again before then to renew") << std::endl;
   }
-  if (v.nonce && !cmd.keep) {
+  if (v.nonce && !cmd.keep && !recorded) {
     // Repeat --gateway as given: the delete must reach the same gateway (an IPv6 one, another port).
     const std::string gateway = inv.options.gateway ? " --gateway " + *inv.options.gateway : "";
     std::cout << "note: to delete it later: natpunch --protocol pcp" << gateway << " delete " << spec_of(cmd.ports)
@@ -174,7 +175,7 @@ asio::awaitable<int> run_add(const invocation& inv, const portmap::gateway& gw, 
     print_error(inv.options.json, what, mapped.error(), m.gateway_text());
     co_return exit_status_for(mapped.error());
   }
-  print_mapping(inv, *mapped);
+  print_mapping(inv, *mapped, manager.recorded());
   if (!cmd.keep) co_return exit_ok;
   co_return co_await keep_mapping(m, inv, *mapped, [&](const portmap::event& e) {
     if (e.kind == portmap::event_kind::removed) {

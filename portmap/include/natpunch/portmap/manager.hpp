@@ -49,10 +49,13 @@ class manager {
   // gateway (same protocol, same nonce, same external port), and records it. `request.nonce` (--nonce)
   // overrides the record. The mapper stays available (mapper()) for a keeper or an undo.
   asio::awaitable<core::result<mapping>> async_add(mapping_request request);
+  // Whether the last add's mapping is in the record (else only its nonce, for PCP, names it later).
+  [[nodiscard]] bool recorded() const { return recorded_; }
   // The mapper the last add used (null before any).
   [[nodiscard]] mapper* last_mapper() const { return mapper_.get(); }
-  // Records (or re-records) a mapping: after a renewal by a keeper.
-  void record(const mapping& m, const std::string& description);
+  // Records (or re-records) a mapping: after a renewal by a keeper. False when the record could not
+  // be written (on_store_error said why), or there is none.
+  bool record(const mapping& m, const std::string& description);
   // Forgets the record of `m` (after a keeper removed it).
   void forget(const mapping& m);
 
@@ -78,13 +81,14 @@ class manager {
   std::shared_ptr<mapper> make_mapper(protocol p, const mapping_request& r, std::optional<known_igd> known) const;
   [[nodiscard]] bool on_this_gateway(const mapping_record& r, const store_contents& c) const;
   std::optional<store_contents> load();
-  void update(const std::function<void(store_contents&)>& change);
+  bool update(const std::function<void(store_contents&)>& change);
   asio::awaitable<core::result<void>> remove_one(const mapping_record& r, const store_contents& c);
 
   asio::any_io_executor ex_;
   gateway gw_;
   manager_options options_;
   std::shared_ptr<mapper> mapper_;
+  bool recorded_ = false;
 };
 
 // A mapping as a record (the description is UPnP's label).
