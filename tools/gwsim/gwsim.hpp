@@ -43,6 +43,7 @@ struct settings {
   bool ssdp = false;                            // answer M-SEARCH (port 1900, the address's interface)
   std::vector<std::string> locations;           // LOCATIONs the SSDP answers name (default: our IGD)
   std::string control_url = "/ctl/IPConn";      // what the description names as controlURL
+  bool dslforum = false;                        // the IGD in TR-064's domain, as Huawei's HG531 V1 publishes it
   asio::ip::address_v4 external = asio::ip::make_address_v4("11.0.0.5");
   std::chrono::milliseconds delay{0};           // before each honest NAT-PMP/PCP answer
   std::uint32_t epoch_start = 0;

@@ -1,5 +1,6 @@
-// gwsim's UPnP IGD: the description at any GET path, WANIPConnection:1 actions at the control URL,
-// through the same SOAP codec the client uses; honest, or playing one http, description or soap attack.
+// gwsim's UPnP IGD: the description at any GET path, WANIPConnection:1 actions at the control URL (with
+// --dslforum, a TR-064 WANPPPConnection:1 in an IGD of that domain), through the same SOAP codec the
+// client uses; honest, or playing one http, description or soap attack.
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -25,6 +26,10 @@ constexpr std::size_t max_request_head = 64 * 1024;
 constexpr std::size_t max_request_body = 256 * 1024;
 constexpr std::uint64_t max_endless_bytes = 64ull << 20;  // what an endless attack sends at most
 constexpr std::string_view service_type = "urn:schemas-upnp-org:service:WANIPConnection:1";
+// Huawei HG531 V1's connection (tailscale/tailscale#10911): its whole IGD is in TR-064's domain.
+constexpr std::string_view dslforum_service_type = "urn:dslforum-org:service:WANPPPConnection:1";
+
+std::string_view connection_type(const settings& s) { return s.dslforum ? dslforum_service_type : service_type; }
 
 std::string framed(int status, std::string_view reason, std::string_view body) {
   return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) +
@@ -36,21 +41,23 @@ std::string fault_answer(std::uint16_t code, std::string_view text) {
   return framed(500, "Internal Server Error", *soap::build_fault(code, text));
 }
 
-std::string device(int version, std::string_view type, std::string_view inner) {
-  return "<device><deviceType>urn:schemas-upnp-org:device:" + std::string(type) + ":" + std::to_string(version) +
+std::string device(const settings& s, std::string_view type, std::string_view inner) {
+  const std::string domain = s.dslforum ? "urn:dslforum-org:" : "urn:schemas-upnp-org:";
+  return "<device><deviceType>" + domain + "device:" + std::string(type) + ":1" +
          "</deviceType><friendlyName>gwsim " + std::string(type) + "</friendlyName><UDN>uuid:6a7c1f2e-0000-4000-8000-" +
          std::string(type.size() < 12 ? 12 - type.size() : 0, '0') + std::string(type.substr(0, 12)) + "</UDN>" +
          std::string(inner) + "</device>";
 }
 
-std::string description(std::string_view control, std::string_view friendly = "gwsim") {
-  const std::string service = "<serviceList><service><serviceType>" + std::string(service_type) +
-                              "</serviceType><serviceId>urn:upnp-org:serviceId:WANIPConn1</serviceId><controlURL>" +
-                              std::string(control) + "</controlURL><eventSubURL>/evt/IPConn</eventSubURL><SCPDURL>/WANIPCn.xml</SCPDURL>"
+std::string description(const settings& s, std::string_view friendly = "gwsim") {
+  const std::string id = s.dslforum ? "urn:dslforum-org:serviceId:WANPPPConnection1" : "urn:upnp-org:serviceId:WANIPConn1";
+  const std::string service = "<serviceList><service><serviceType>" + std::string(connection_type(s)) +
+                              "</serviceType><serviceId>" + id + "</serviceId><controlURL>" + s.control_url +
+                              "</controlURL><eventSubURL>/evt/IPConn</eventSubURL><SCPDURL>/WANIPCn.xml</SCPDURL>"
                               "</service></serviceList>";
-  const std::string connection = device(1, "WANConnectionDevice", service);
-  const std::string wan = device(1, "WANDevice", "<deviceList>" + connection + "</deviceList>");
-  std::string root = device(1, "InternetGatewayDevice", "<deviceList>" + wan + "</deviceList>");
+  const std::string connection = device(s, "WANConnectionDevice", service);
+  const std::string wan = device(s, "WANDevice", "<deviceList>" + connection + "</deviceList>");
+  std::string root = device(s, "InternetGatewayDevice", "<deviceList>" + wan + "</deviceList>");
   root.replace(root.find("gwsim InternetGatewayDevice"), 27, friendly);
   return R"(<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0"><specVersion><major>1</major><minor>0</minor></specVersion>)" +
          root + "</root>";
@@ -149,7 +156,7 @@ class igd_server final : public part {
     if (get) {
       honest = description_answer();
     } else {
-      honest = control_answer(body);
+      honest = control_answer(lower, body);
     }
     const bool http_attack = attacking(config_, layer::http) && get != config_.attack_on_control;
     if (!http_attack) {
@@ -161,7 +168,7 @@ class igd_server final : public part {
   }
 
   std::string description_answer() {
-    if (!attacking(config_, layer::description)) return framed(200, "OK", description(config_.control_url));
+    if (!attacking(config_, layer::description)) return framed(200, "OK", description(config_));
     const std::string_view name = config_.hostile->name;
     log_json(R"({"attack":)" + json_string(name) + "}");
     if (name == "xml-deep") return framed(200, "OK", "<?xml version=\"1.0\"?>" + nested(attack_count(config_, 5000), ""));
@@ -169,7 +176,7 @@ class igd_server final : public part {
       return framed(200, "OK", "<?xml version=\"1.0\"?>" + std::string(laughs) + "<root><friendlyName>&lol9;</friendlyName></root>");
     }
     if (name == "xml-huge") {
-      std::string doc = description(config_.control_url);
+      std::string doc = description(config_);
       doc.insert(doc.find("<root"), "<!--" + std::string(10u << 20, 'x') + "-->");
       return framed(200, "OK", doc);
     }
@@ -178,18 +185,19 @@ class igd_server final : public part {
       for (std::uint64_t i = 0; i < attack_count(config_, 2000); ++i) {
         many += "<device><deviceType>urn:x:device:Thing:1</deviceType></device>";
       }
-      std::string doc = description(config_.control_url);
+      std::string doc = description(config_);
       doc.insert(doc.find("</deviceList>"), many);
       return framed(200, "OK", doc);
     }
-    if (name == "xml-long-field") return framed(200, "OK", description(config_.control_url, std::string(100 * 1024, 'n')));
+    if (name == "xml-long-field") return framed(200, "OK", description(config_, std::string(100 * 1024, 'n')));
     // xml-no-igd: a printer.
     return framed(200, "OK", R"(<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0"><device>)"
                              "<deviceType>urn:schemas-upnp-org:device:Printer:1</deviceType><friendlyName>printer</friendlyName>"
                              "<UDN>uuid:00000000-0000-4000-8000-000000000001</UDN></device></root>");
   }
 
-  std::string control_answer(const std::string& body) {
+  // `head` is the request's header block in lower case.
+  std::string control_answer(const std::string& head, const std::string& body) {
     auto call = soap::parse_request(body);
     if (!call) {
       log_json(R"({"soap_refused":)" + json_string(call.error().message()) + "}");
@@ -197,7 +205,17 @@ class igd_server final : public part {
     }
     std::string args;
     for (const auto& a : call->args) args += (args.empty() ? "" : ",") + json_string(a.name) + ":" + json_string(a.value);
-    log_json(R"({"soap":)" + json_string(call->action) + R"(,"args":{)" + args + "}}");
+    log_json(R"({"soap":)" + json_string(call->action) + R"(,"service":)" + json_string(call->service_type) +
+             R"(,"args":{)" + args + "}}");
+    // A TR-064 router knows its actions by its own type only, in SOAPAction and in the body alike.
+    if (config_.dslforum) {
+      std::string expected = "\r\nsoapaction: \"" + std::string(dslforum_service_type) + "#" + call->action + "\"\r\n";
+      std::transform(expected.begin(), expected.end(), expected.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (call->service_type != dslforum_service_type || (head + "\r\n").find(expected) == std::string::npos) {
+        log_json(R"({"soap_refused":"not the TR-064 service type in SOAPAction and the body"})");
+        return fault_answer(401, "Invalid Action");
+      }
+    }
     if (attacking(config_, layer::soap)) return hostile_soap(*call);
     const auto arg = [&](std::string_view n) {
       const auto it = std::find_if(call->args.begin(), call->args.end(), [&](const soap::argument& a) { return a.name == n; });
@@ -207,7 +225,9 @@ class igd_server final : public part {
     const std::string key = arg("NewProtocol") + " " + arg("NewExternalPort");
     if (call->action == "GetExternalIPAddress") return ok({{"NewExternalIPAddress", config_.external.to_string()}});
     if (call->action == "GetStatusInfo") {
-      return ok({{"NewConnectionStatus", "Connected"}, {"NewLastConnectionError", "ERROR_NONE"}, {"NewUptime", "100"}});
+      // TR-064 spells the uptime NewUpTime (see soap::decode_status_info).
+      return ok({{"NewConnectionStatus", "Connected"}, {"NewLastConnectionError", "ERROR_NONE"},
+                 {config_.dslforum ? "NewUpTime" : "NewUptime", "100"}});
     }
     if (call->action == "AddPortMapping") {
       mappings_[key] = arg("NewInternalClient") + ":" + arg("NewInternalPort");

@@ -29,6 +29,10 @@ responder with --ssdp. Honest, or playing one --attack. Logs JSON lines on stdou
   --epoch-start N        the NAT-PMP/PCP epoch at start (default 0)
   --http PORT            serve a UPnP IGD:1 (description at /rootDesc.xml) on ADDR:PORT (0: ephemeral)
   --control-url URL      the controlURL the description names (default /ctl/IPConn)
+  --dslforum             publish the IGD in TR-064's domain (urn:dslforum-org:, its connection a
+                         WANPPPConnection:1, like Huawei's HG531 V1) and refuse a call whose SOAPAction
+                         or namespace names another type (401 Invalid Action); --ssdp then answers only
+                         a search for urn:dslforum-org:device:InternetGatewayDevice:1, and ssdp:all
   --ssdp                 answer M-SEARCH on ADDR's interface, port 1900
   --location URL         a LOCATION the SSDP answers name (repeatable; default: the --http IGD)
   --attack NAME          play one attack (list below); --attack-arg N tunes it
@@ -78,6 +82,7 @@ int main(int argc, char** argv) {
     }
     if (a == "--pcp") { pcp = true; continue; }
     if (a == "--ssdp") { config.ssdp = true; continue; }
+    if (a == "--dslforum") { config.dslforum = true; continue; }
     if (i + 1 >= argc) return usage(a + " needs a value");
     const std::string v = argv[++i];
     std::uint64_t n = 0;

@@ -56,9 +56,17 @@ class ssdp_responder final : public part {
  private:
   std::vector<std::string> answers(const std::string& st) const {
     std::vector<std::string> out;
+    // A TR-064 IGD (--dslforum) is found only by a search for its own type, or ssdp:all answered with it:
+    // libupnp matches the search target's domain too (Huawei HG531 V1, tailscale/tailscale#10911).
+    std::string answered = st;
+    if (config_.dslforum && !attacking(config_, layer::ssdp)) {
+      if (st == "ssdp:all") answered = std::string(ssdp::dslforum_igd1);
+      if (answered != ssdp::dslforum_igd1) return out;
+    }
     std::size_t i = 0;
     for (const auto& location : locations_) {
-      ssdp::search_response r{location, st, "uuid:6a7c1f2e-0000-4000-8000-" + std::string(11, '0') + std::to_string(i++ % 10) + "::" + st,
+      ssdp::search_response r{location, answered,
+                              "uuid:6a7c1f2e-0000-4000-8000-" + std::string(11, '0') + std::to_string(i++ % 10) + "::" + answered,
                               "Linux/6 UPnP/1.1 gwsim/1", std::chrono::seconds(120), std::nullopt, std::nullopt};
       out.push_back(ssdp::format_search_response(r));
     }
