@@ -85,6 +85,8 @@ const std::error_category& route_category() noexcept {
 result<std::vector<route_v4>> parse_proc_net_route(std::string_view text, route_limits limits) {
   // The header names the columns; we rely on the fixed order the kernel has printed since 2.2.
   const std::size_t nl = text.find('\n');
+  // A network namespace without interfaces up prints nothing at all, not even the header: no routes.
+  if (text.empty()) return std::vector<route_v4>{};
   if (!text.starts_with("Iface")) return route_errc::malformed;
   text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
   std::vector<route_v4> routes;

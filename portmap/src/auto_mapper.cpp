@@ -31,8 +31,9 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // The UPnP side, searched for beside PCP; shared with its detached task, which may outlive a map.
 struct upnp_probe {
-  explicit upnp_probe(asio::any_io_executor ex) : wake(ex) {}
+  explicit upnp_probe(asio::any_io_executor ex) : go(ex), wake(ex) {}
   std::shared_ptr<mapper> upnp;
+  asio::steady_timer go;                // the search waits on it for its head start; cancelled: go now
   std::optional<std::error_code> done;  // set when the IGD is found (no error) or not
   asio::steady_timer wake;              // cancelled when `done` is set
   asio::cancellation_signal cancel;
@@ -61,6 +62,7 @@ class auto_mapper final : public mapper {
               auto_options options)
       : ex_(std::move(ex)), gw_(gw), request_(r), deadline_(deadline), preferred_(options.preferred),
         known_(std::move(options.known)), trace_(std::move(options.trace)), pcp_grace_(options.pcp_grace),
+        head_start_(options.head_start),
         make_(std::move(options.make)) {}
 
   protocol proto() const override { return current() ? current()->proto() : protocol::pcp; }
@@ -130,14 +132,25 @@ class auto_mapper final : public mapper {
     return nullptr;
   }
 
-  // Starts the UPnP search beside PCP: SSDP and the description, no mapping.
-  std::shared_ptr<upnp_probe> start_probe() {
+  // Starts the UPnP search beside PCP: SSDP and the description, no mapping. It gives PCP a head
+  // start of `head_start` (cut short by go_now): a gateway serves one request at a time, and an
+  // M-SEARCH just before the PCP request delayed miniupnpd's PCP answer from ~10 to ~16 ms
+  // (tests/lab/bench_auto.sh); a PCP gateway answers well within it, so it is never searched at all.
+  std::shared_ptr<upnp_probe> start_probe(milliseconds head_start) {
     auto probe = std::make_shared<upnp_probe>(ex_);
     probe->upnp = make(protocol::upnp, left());
+    probe->go.expires_after(head_start);
     asio::co_spawn(
         ex_,
         [probe]() -> asio::awaitable<void> {
           co_await asio::this_coro::throw_if_cancelled(false);
+          co_await probe->go.async_wait(use_tuple);
+          const bool stopped = co_await cancelled();
+          if (stopped) {
+            probe->done = make_error_code(core::transport_errc::cancelled);
+            probe->wake.cancel();
+            co_return;
+          }
           auto found = co_await probe->upnp->async_prepare();
           probe->done = found ? std::error_code{} : found.error();
           probe->wake.cancel();
@@ -196,12 +209,12 @@ class auto_mapper final : public mapper {
     if (!gw_.address) {
       // No default route for PCP and NAT-PMP (or an --igd alone): UPnP is all there is.
       if (!can_upnp()) co_return gw_.route_error ? gw_.route_error : make_error_code(errc::no_gateway);
-      auto probe = start_probe();
+      auto probe = start_probe(milliseconds(0));
       co_return co_await over_upnp(*probe);
     }
     if (!can_upnp()) co_return co_await primary();
 
-    auto probe = start_probe();
+    auto probe = start_probe(head_start_);
     struct cancel_probe_on_exit {
       upnp_probe& p;
       ~cancel_probe_on_exit() {
@@ -218,6 +231,7 @@ class auto_mapper final : public mapper {
     const auto why = answer.error();
     // A stop, or an option only PCP carries: no UPnP.
     if (why == core::transport_errc::cancelled || why == errc::needs_pcp) co_return answer;
+    probe->go.cancel();  // no PCP: the IGD search need not wait out its head start
     const bool waited = co_await wait_probe(probe, end_);
     if (!waited) co_return core::transport_errc::cancelled;
     trace("UPnP IGD search: " + (probe->done ? said(*probe->done) : std::string("no answer yet")));
@@ -287,6 +301,7 @@ class auto_mapper final : public mapper {
   std::optional<known_igd> known_;
   trace_handler trace_;
   milliseconds pcp_grace_;
+  milliseconds head_start_;
   mapper_factory make_;
   std::shared_ptr<mapper> attempted_;
   std::shared_ptr<mapper> chosen_;

@@ -53,6 +53,13 @@ TEST_CASE("core: no default route is reported as such") {
   CHECK_FALSE(pick_default_route(*routes).has_value());
 }
 
+TEST_CASE("core: a namespace with nothing up prints an empty route table: no default route, not malformed") {
+  auto routes = parse_proc_net_route("");
+  REQUIRE(routes.has_value());
+  CHECK(routes->empty());
+  CHECK_FALSE(pick_default_route(*routes).has_value());
+}
+
 TEST_CASE("core: malformed routing tables are rejected") {
   const std::string header = "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n";
   SUBCASE("no header") { CHECK(parse_proc_net_route("eth0\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\n").error() == route_errc::malformed); }

@@ -33,6 +33,7 @@ struct world {
 
   std::unique_ptr<portmap::mapper> make(portmap::auto_options o = {}) {
     o.pcp_grace = 50ms;
+    o.head_start = 10ms;
     o.trace = [this](const std::string& line) { trace.push_back(line); };
     o.make = [this](protocol p, std::chrono::milliseconds) {
       return std::make_shared<test::fake_mapper>(p, scripts[p], logs[p], request);
@@ -45,9 +46,20 @@ struct world {
 
 }  // namespace
 
-TEST_CASE("auto: a PCP gateway is mapped over PCP only, while the IGD search runs beside it") {
+TEST_CASE("auto: a PCP gateway answering within the head start is mapped over PCP, no IGD searched") {
   world w;
-  w.scripts[protocol::upnp].delay = 20ms;
+  auto m = w.make();
+  auto mapped = w.map(*m);
+  REQUIRE(mapped.has_value());
+  CHECK(mapped->proto == protocol::pcp);
+  CHECK(w.logs[protocol::upnp]->prepares == 0);
+  CHECK(w.maps(protocol::upnp) == 0);
+}
+
+TEST_CASE("auto: a slower PCP gateway is mapped over PCP only, while the IGD search runs beside it") {
+  world w;
+  w.scripts[protocol::pcp].delay = 40ms;  // past the head start, within the grace
+  w.scripts[protocol::upnp].delay = 5ms;
   auto m = w.make();
   auto mapped = w.map(*m);
   REQUIRE(mapped.has_value());

@@ -454,7 +454,9 @@ asio::awaitable<int> run_command(const invocation& inv) {
   // auto maps over UPnP when no PCP or NAT-PMP gateway answers; only the others need its address.
   const bool needs_address = (options.protocol != protocol_choice::automatic && kind != command_kind::remove) ||
                              kind == command_kind::announce || kind == command_kind::peer;
-  if (!gw.address && needs_address) {
+  // Nowhere to ask at all: say that, whatever the command.
+  const bool nowhere = !gw.address && !gw.igd.gateway && !gw.igd.igd_url;
+  if (!gw.address && (needs_address || nowhere)) {
     print_error(options.json, "finding the gateway", gw.route_error ? gw.route_error : make_error_code(portmap::errc::no_gateway));
     co_return exit_unreachable;
   }

@@ -103,6 +103,9 @@ struct auto_options {
   // (250 ms, 500 ms: RFC 6886 §3.1's schedule); then a gateway that drops 5351 silently is taken for a
   // UPnP-only one.
   std::chrono::milliseconds pcp_grace{1000};
+  // How long PCP may answer before the IGD search starts beside it (at once when PCP fails first): a
+  // gateway serves one request at a time, and an M-SEARCH ahead of the PCP request slows its answer.
+  std::chrono::milliseconds head_start{50};
   mapper_factory make;  // none: the real adapters
 };
 
