@@ -33,72 +33,6 @@ portmap::gateway_options gateway_options_for(const invocation& inv) {
   return o;
 }
 
-portmap::mapping_request request_for(const command& cmd) {
-  portmap::mapping_request r;
-  r.transport = cmd.ports.protocol;
-  r.internal_port = cmd.ports.internal_port;
-  r.external_port = cmd.ports.external_port;
-  r.lifetime = cmd.lifetime;
-  r.description = cmd.description;
-  r.prefer_failure = cmd.prefer_failure;
-  for (const auto& f : cmd.filters) {
-    // The wire's prefix length counts within the 128-bit field: 96 more for an IPv4-mapped address.
-    const auto wire_length = static_cast<std::uint8_t>(f.prefix_length + (f.address.is_v4() ? 96 : 0));
-    r.filters.push_back(pcp::filter_option{wire_length, f.port, pcp::to_pcp_address(f.address)});
-  }
-  r.third_party = cmd.third_party;
-  r.remote = cmd.remote;
-  if (cmd.nonce) r.nonce = portmap::parse_nonce(*cmd.nonce);
-  return r;
-}
-
-std::unique_ptr<portmap::mapper> make_mapper(const invocation& inv, const portmap::gateway& gw,
-                                             const portmap::mapping_request& r, asio::any_io_executor ex) {
-  const auto deadline = inv.options.timeout;
-  switch (inv.options.protocol) {
-    case protocol_choice::natpmp: return portmap::make_natpmp_mapper(ex, gw, r, deadline);
-    case protocol_choice::pcp: return portmap::make_pcp_mapper(ex, gw, r, deadline);
-    case protocol_choice::upnp: return portmap::make_upnp_mapper(ex, gw, r, deadline);
-    case protocol_choice::automatic: break;
-  }
-  return portmap::make_auto_mapper(ex, gw, r, deadline);
-}
-
-portmap::protocol_choice choice_of(protocol_choice c) {
-  switch (c) {
-    case protocol_choice::natpmp: return portmap::protocol_choice::natpmp;
-    case protocol_choice::pcp: return portmap::protocol_choice::pcp;
-    case protocol_choice::upnp: return portmap::protocol_choice::upnp;
-    case protocol_choice::automatic: break;
-  }
-  return portmap::protocol_choice::automatic;
-}
-
-// The manager with this user's record; a record that cannot be used costs a warning, never the command.
-portmap::manager make_manager(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
-  portmap::manager_options o;
-  o.choice = choice_of(inv.options.protocol);
-  o.deadline = inv.options.timeout;
-  o.on_store_error = [](const std::string& what, const std::error_code& ec) {
-    std::cerr << "natpunch: warning: the record of mappings: " << printable(what) << ": " << core::describe(ec)
-              << " (delete and list will not know of this change)\n";
-  };
-  if (auto store = portmap::state_store::open_default()) {
-    o.store = std::move(*store);
-  } else {
-    o.on_store_error("opening " + portmap::store_directory().value_or("(no HOME)").string(), store.error());
-  }
-  return portmap::manager(std::move(ex), gw, std::move(o));
-}
-
-// The gateway a mapper spoke to, for messages: its address once known.
-std::string where(const portmap::mapper& m) {
-  const auto a = m.gateway();
-  return a.is_unspecified() ? std::string("the gateway") : a.to_string();
-}
-
-std::string named(const portmap::mapper& m) { return where(m) + " (" + std::string(portmap::to_string(m.proto())) + ")"; }
-
 // Ctrl-C during `add`: the gateway may already hold the mapping (the request may have arrived even if
 // its answer did not), so leave nothing behind: delete it, bounded by --timeout. A later second signal
 // cancels this too.
@@ -186,122 +120,6 @@ asio::awaitable<int> run_add(const invocation& inv, const portmap::gateway& gw, 
   });
 }
 
-void print_deleted(const invocation& inv, const portmap::mapping_record& r) {
-  const auto name = portmap::to_string(r.proto);
-  if (inv.options.json) {
-    json_object o;
-    o.add("protocol", name)
-        .add("deleted", true)
-        .add("internal_port", std::int64_t{r.internal_port})
-        .add("external_port", std::int64_t{r.external_port})
-        .add("transport", core::to_string(r.transport))
-        .add("gateway", r.gateway);
-    if (!r.nonce.empty()) o.add("nonce", r.nonce);
-    std::cout << o.str() << std::endl;
-  } else if (r.proto == protocol::upnp) {
-    std::cout << "deleted " << core::to_string(r.transport) << " mapping of external port " << r.external_port
-              << " (upnp, gateway " << r.gateway << ")" << std::endl;
-  } else {
-    std::cout << "deleted " << core::to_string(r.transport) << " mapping of port " << r.internal_port << " (" << name
-              << ", gateway " << r.gateway << ")" << std::endl;
-  }
-}
-
-asio::awaitable<int> run_delete_all(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
-  auto manager = make_manager(inv, gw, ex);
-  std::vector<std::pair<portmap::mapping_record, std::error_code>> failed;
-  const auto done = co_await manager.async_remove_all(failed);
-  for (const auto& r : done) print_deleted(inv, r);
-  for (const auto& [r, ec] : failed) {
-    print_error(inv.options.json,
-                "delete " + std::to_string(r.internal_port) + "/" + std::string(core::to_string(r.transport)) + " on " +
-                    r.gateway + " (" + std::string(portmap::to_string(r.proto)) + ")",
-                ec);
-  }
-  if (!inv.options.json) {
-    std::cout << done.size() << " recorded mapping(s) deleted" << (failed.empty() ? "" : ", " + std::to_string(failed.size()) + " could not be")
-              << std::endl;
-  }
-  co_return failed.empty() ? exit_ok : exit_status_for(failed.front().second);
-}
-
-asio::awaitable<int> run_delete(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
-  const auto& cmd = inv.cmd;
-  if (cmd.all) co_return co_await run_delete_all(inv, gw, ex);
-  const bool upnp = inv.options.protocol == protocol_choice::upnp;
-  if (upnp && cmd.nonce) {
-    std::cerr << "natpunch: --nonce is for PCP; UPnP deletes by external port\n";
-    co_return exit_usage;
-  }
-  if (inv.options.protocol == protocol_choice::natpmp && cmd.nonce) {
-    std::cerr << "natpunch: --nonce is for PCP; NAT-PMP deletes by internal port alone\n";
-    co_return exit_usage;
-  }
-  auto request = request_for(cmd);
-  // --nonce names a PCP mapping whether recorded or not.
-  invocation named_inv = inv;
-  if (cmd.nonce && inv.options.protocol == protocol_choice::automatic) named_inv.options.protocol = protocol_choice::pcp;
-  auto manager = make_manager(named_inv, gw, ex);
-  auto removed = co_await manager.async_remove(request);
-  if (!removed) {
-    if (removed.error() == portmap::errc::not_recorded) {
-      std::cerr << "natpunch: delete " << spec_of(cmd.ports) << ": natpunch recorded no such mapping on this gateway"
-                << " (`natpunch list` shows what it holds).\nA mapping made by another program: name its protocol,\n"
-                   "  natpunch --protocol upnp delete "
-                << spec_of(cmd.ports) << "      (UPnP: by external port)\n  natpunch --protocol natpmp delete "
-                << spec_of(cmd.ports) << "    (NAT-PMP: by internal port)\n  natpunch delete " << spec_of(cmd.ports)
-                << " --nonce HEX     (PCP: by its nonce)\n";
-      if (inv.options.json) print_error(true, "delete " + spec_of(cmd.ports), removed.error());
-      co_return exit_usage;
-    }
-    const auto* m = manager.last_mapper();
-    print_error(inv.options.json, "delete " + spec_of(cmd.ports) + (m ? " on " + named(*m) : std::string()), removed.error(),
-                m ? m->gateway_text() : std::string());
-    co_return exit_status_for(removed.error());
-  }
-  for (const auto& r : *removed) print_deleted(inv, r);
-  co_return exit_ok;
-}
-
-// list: what natpunch recorded, on every protocol.
-asio::awaitable<int> run_list_recorded(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
-  auto manager = make_manager(inv, gw, ex);
-  auto held = manager.held();
-  if (!held) {
-    print_error(inv.options.json, "reading the record of mappings", held.error());
-    co_return exit_status_for(held.error());
-  }
-  for (const auto& h : *held) {
-    const auto& r = h.record;
-    if (inv.options.json) {
-      json_object o;
-      o.add("protocol", portmap::to_string(r.proto))
-          .add("gateway", r.gateway)
-          .add("external_ip", r.external_ip)
-          .add("external_port", std::int64_t{r.external_port})
-          .add("internal_ip", r.internal_ip)
-          .add("internal_port", std::int64_t{r.internal_port})
-          .add("transport", core::to_string(r.transport))
-          .add("lifetime", std::int64_t{r.lifetime})
-          .add("expires_in", h.expires_in)
-          .add("this_gateway", h.this_gateway);
-      if (!r.nonce.empty()) o.add("nonce", r.nonce);
-      if (!r.igd.empty()) o.add("igd", r.igd);
-      if (!r.description.empty()) o.add("description", r.description);
-      std::cout << o.str() << "\n";
-    } else {
-      std::cout << "  " << core::to_string(r.transport) << " " << r.external_ip << ":" << r.external_port << " -> "
-                << r.internal_ip << ":" << r.internal_port << "  "
-                << (h.expires_in < 0 ? std::string("permanent") : "expires in " + std::to_string(h.expires_in) + " s")
-                << "  (" << portmap::to_string(r.proto) << ", gateway " << r.gateway << (h.this_gateway ? "" : ", another network")
-                << ")\n";
-    }
-  }
-  if (!inv.options.json) std::cout << held->size() << " mapping(s) made by natpunch on this host\n";
-  std::cout.flush();
-  co_return exit_ok;
-}
-
 asio::awaitable<int> run_announce(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
   pcp::client_options options;
   options.gateway = *gw.address;
@@ -352,6 +170,72 @@ asio::awaitable<int> run_external_ip(const invocation& inv, const portmap::gatew
 }
 
 }  // namespace
+
+portmap::mapping_request request_for(const command& cmd) {
+  portmap::mapping_request r;
+  r.transport = cmd.ports.protocol;
+  r.internal_port = cmd.ports.internal_port;
+  r.external_port = cmd.ports.external_port;
+  r.lifetime = cmd.lifetime;
+  r.description = cmd.description;
+  r.prefer_failure = cmd.prefer_failure;
+  for (const auto& f : cmd.filters) {
+    // The wire's prefix length counts within the 128-bit field: 96 more for an IPv4-mapped address.
+    const auto wire_length = static_cast<std::uint8_t>(f.prefix_length + (f.address.is_v4() ? 96 : 0));
+    r.filters.push_back(pcp::filter_option{wire_length, f.port, pcp::to_pcp_address(f.address)});
+  }
+  r.third_party = cmd.third_party;
+  r.remote = cmd.remote;
+  if (cmd.nonce) r.nonce = portmap::parse_nonce(*cmd.nonce);
+  return r;
+}
+
+std::unique_ptr<portmap::mapper> make_mapper(const invocation& inv, const portmap::gateway& gw,
+                                             const portmap::mapping_request& r, asio::any_io_executor ex) {
+  const auto deadline = inv.options.timeout;
+  switch (inv.options.protocol) {
+    case protocol_choice::natpmp: return portmap::make_natpmp_mapper(ex, gw, r, deadline);
+    case protocol_choice::pcp: return portmap::make_pcp_mapper(ex, gw, r, deadline);
+    case protocol_choice::upnp: return portmap::make_upnp_mapper(ex, gw, r, deadline);
+    case protocol_choice::automatic: break;
+  }
+  return portmap::make_auto_mapper(ex, gw, r, deadline);
+}
+
+portmap::protocol_choice choice_of(protocol_choice c) {
+  switch (c) {
+    case protocol_choice::natpmp: return portmap::protocol_choice::natpmp;
+    case protocol_choice::pcp: return portmap::protocol_choice::pcp;
+    case protocol_choice::upnp: return portmap::protocol_choice::upnp;
+    case protocol_choice::automatic: break;
+  }
+  return portmap::protocol_choice::automatic;
+}
+
+// The manager with this user's record; a record that cannot be used costs a warning, never the command.
+portmap::manager make_manager(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
+  portmap::manager_options o;
+  o.choice = choice_of(inv.options.protocol);
+  o.deadline = inv.options.timeout;
+  o.on_store_error = [](const std::string& what, const std::error_code& ec) {
+    std::cerr << "natpunch: warning: the record of mappings: " << printable(what) << ": " << core::describe(ec)
+              << " (delete and list will not know of this change)\n";
+  };
+  if (auto store = portmap::state_store::open_default()) {
+    o.store = std::move(*store);
+  } else {
+    o.on_store_error("opening " + portmap::store_directory().value_or("(no HOME)").string(), store.error());
+  }
+  return portmap::manager(std::move(ex), gw, std::move(o));
+}
+
+// The gateway a mapper spoke to, for messages: its address once known.
+std::string where(const portmap::mapper& m) {
+  const auto a = m.gateway();
+  return a.is_unspecified() ? std::string("the gateway") : a.to_string();
+}
+
+std::string named(const portmap::mapper& m) { return where(m) + " (" + std::string(portmap::to_string(m.proto())) + ")"; }
 
 std::string endpoint_text(const asio::ip::address& a, std::uint16_t port) {
   return a.is_v6() ? "[" + a.to_string() + "]:" + std::to_string(port) : a.to_string() + ":" + std::to_string(port);
