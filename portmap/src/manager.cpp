@@ -308,10 +308,41 @@ core::result<std::vector<held_mapping>> manager::held() {
       continue;
     }
     const std::int64_t left = r.lifetime == 0 ? -1 : r.since + std::int64_t{r.lifetime} - now;
-    out.push_back({r, left, on_this_gateway(r, *contents)});
+    out.push_back({r, left, on_this_gateway(r, *contents), std::nullopt});
   }
   if (any_expired) update([&](store_contents& c) { std::erase_if(c.mappings, [&](const mapping_record& r) { return r.expired(now); }); });
   return out;
+}
+
+asio::awaitable<core::result<std::vector<held_mapping>>> manager::async_list() {
+  auto list = held();
+  if (!list) co_return list.error();
+  const auto contents = load();
+  std::vector<mapping_record> gone;
+  for (auto& h : *list) {
+    if (!h.this_gateway || h.record.proto != protocol::upnp || !contents) continue;
+    mapping_request req;
+    req.transport = h.record.transport;
+    req.internal_port = h.record.internal_port;
+    req.external_port = h.record.external_port;
+    std::optional<known_igd> known;
+    if (const auto* g = gateway_of(*contents, gateway_key()); g && g->location == h.record.igd) known = known_from(*g);
+    mapper_ = make_mapper(protocol::upnp, req, known);
+    auto asked = co_await mapper_->async_held();
+    if (!asked) {
+      if (asked.error() == core::transport_errc::cancelled) co_return asked.error();
+      log::info("could not ask the gateway about ", h.record.external_port, ": ", core::describe(asked.error()));
+      continue;
+    }
+    h.held = *asked;
+    if (h.held == false) gone.push_back(h.record);
+  }
+  if (!gone.empty()) {
+    update([&](store_contents& c) {
+      std::erase_if(c.mappings, [&](const mapping_record& x) { return std::find(gone.begin(), gone.end(), x) != gone.end(); });
+    });
+  }
+  co_return list;
 }
 
 }  // namespace natpunch::portmap

@@ -10,6 +10,7 @@
 namespace natpunch::portmap {
 
 asio::awaitable<core::result<void>> mapper::async_prepare() { co_return core::ok; }
+asio::awaitable<core::result<std::optional<bool>>> mapper::async_held() { co_return std::optional<bool>{}; }
 
 namespace {
 

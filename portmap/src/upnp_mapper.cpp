@@ -7,6 +7,7 @@
 #include "natpunch/portmap/igd_finder.hpp"
 #include "natpunch/portmap/mapper.hpp"
 #include "natpunch/soap/error.hpp"
+#include "natpunch/soap/igd.hpp"
 #include "natpunch/ssdp/error.hpp"
 
 namespace natpunch::portmap {
@@ -110,6 +111,29 @@ class upnp_mapper final : public mapper {
       auto external = co_await client_.async_external_ip(session_->gw);
       if (external || !from_record_ || igd_answered(external.error()) || external.error() == core::transport_errc::cancelled) {
         co_return external;
+      }
+      forget_session();
+    }
+  }
+
+  asio::awaitable<core::result<std::optional<bool>>> async_held() override {
+    begin_operation();
+    const std::uint16_t port = last_ ? last_->external_port : request_.suggested_external_port();
+    for (;;) {
+      if (auto ec = co_await ensure_session()) co_return ec;
+      auto entry = co_await client_.async_call(
+          session_->gw, soap::get_specific_port_mapping_entry_call("", port, request_.transport));
+      if (entry) {
+        auto m = soap::decode_specific_entry(*entry, "", port, request_.transport);
+        if (!m) co_return m.error();
+        // Held for this host and port: anything else is another host's mapping on that port now.
+        std::error_code ec;
+        const auto client = asio::ip::make_address(m->internal_client, ec);
+        co_return std::optional<bool>(!ec && client == session_->local && m->internal_port == request_.internal_port);
+      }
+      if (entry.error() == std::error_code(714, soap::upnp_error_category())) co_return std::optional<bool>(false);
+      if (!from_record_ || igd_answered(entry.error()) || entry.error() == core::transport_errc::cancelled) {
+        co_return entry.error();
       }
       forget_session();
     }

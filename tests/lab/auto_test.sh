@@ -101,6 +101,17 @@ lab_step "UPnP-only router: a later add uses the remembered IGD (no SSDP search)
   bash -c 'grep -q "from the record" <<<"$1" && ! grep -q "SSDP:" <<<"$1"' _ "$ERR"
 lab_step "UPnP-only router: ... and maps" lab_prove_tcp 8336 reachable
 
+# A mapping removed behind natpunch's back (another program, a router's web page): list asks the IGD,
+# reports it gone and forgets it.
+np --json add 8338/tcp
+lab_lan timeout 10 upnpc -u "$LAB_ROOTDESC_URL" -d 8338 TCP >/dev/null 2>&1 || true
+lab_step "UPnP-only router: upnpc removed 8338 behind natpunch's back" lab_unlisted TCP 8338 8338
+np --json list
+lab_step "list asks the IGD: 8338 reported gone (held false), 8336 held" \
+  bash -c 'grep -q "\"external_port\":8338,.*\"held\":false" <<<"$1" && grep -q "\"external_port\":8336,.*\"held\":true" <<<"$1"' _ "$OUT"
+np --json list
+lab_step "... and forgotten" bash -c '! grep -q "\"external_port\":8338," <<<"$1"' _ "$OUT"
+
 # --- 4. what a killed natpunch left behind ----------------------------------------------------------
 lab_lan timeout 60 "$NATPUNCH" --timeout 5 --json add 8337/tcp --keep >"$LAB_DIR/keep.out" 2>&1 &
 keep_pid=$!

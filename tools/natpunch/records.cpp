@@ -94,7 +94,7 @@ asio::awaitable<int> run_delete(const invocation& inv, const portmap::gateway& g
 // list: what natpunch recorded, on every protocol.
 asio::awaitable<int> run_list_recorded(const invocation& inv, const portmap::gateway& gw, asio::any_io_executor ex) {
   auto manager = make_manager(inv, gw, ex);
-  auto held = manager.held();
+  auto held = co_await manager.async_list();
   if (!held) {
     print_error(inv.options.json, "reading the record of mappings", held.error());
     co_return exit_status_for(held.error());
@@ -113,6 +113,7 @@ asio::awaitable<int> run_list_recorded(const invocation& inv, const portmap::gat
           .add("lifetime", std::int64_t{r.lifetime})
           .add("expires_in", h.expires_in)
           .add("this_gateway", h.this_gateway);
+      if (h.held) o.add("held", *h.held);
       if (!r.nonce.empty()) o.add("nonce", r.nonce);
       if (!r.igd.empty()) o.add("igd", r.igd);
       if (!r.description.empty()) o.add("description", r.description);
@@ -122,7 +123,7 @@ asio::awaitable<int> run_list_recorded(const invocation& inv, const portmap::gat
                 << r.internal_ip << ":" << r.internal_port << "  "
                 << (h.expires_in < 0 ? std::string("permanent") : "expires in " + std::to_string(h.expires_in) + " s")
                 << "  (" << portmap::to_string(r.proto) << ", gateway " << r.gateway << (h.this_gateway ? "" : ", another network")
-                << ")\n";
+                << ")" << (h.held == false ? "  GONE: the gateway no longer holds it (forgotten)" : "") << "\n";
     }
   }
   if (!inv.options.json) std::cout << held->size() << " mapping(s) made by natpunch on this host\n";

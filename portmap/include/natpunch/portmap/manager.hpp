@@ -39,6 +39,9 @@ struct held_mapping {
   mapping_record record;
   std::int64_t expires_in = 0;    // seconds left by this host's clock (0: expired); -1: permanent
   bool this_gateway = false;      // made through the gateway in use now
+  // Asked of the gateway (UPnP can tell): true held, false gone (and forgotten); none: not asked or
+  // the protocol cannot tell without renewing.
+  std::optional<bool> held;
 };
 
 class manager {
@@ -71,6 +74,9 @@ class manager {
 
   // Every recorded mapping (all gateways), expired ones dropped from the record.
   core::result<std::vector<held_mapping>> held();
+  // held(), and each UPnP mapping on this gateway asked of the gateway: one it no longer holds is
+  // marked gone and forgotten. A gateway that does not answer leaves `held` unknown.
+  asio::awaitable<core::result<std::vector<held_mapping>>> async_list();
 
   [[nodiscard]] const gateway& gateway_in_use() const { return gw_; }
   // The key of this gateway in the record ("" when there is none): the NAT-PMP/PCP gateway's address,

@@ -57,6 +57,10 @@ class mapper {
   // Removes the mapping made by async_map, or the one the request named (delete).
   virtual asio::awaitable<core::result<void>> async_unmap() = 0;
   virtual asio::awaitable<core::result<asio::ip::address>> async_external_address() = 0;
+  // Whether the gateway still holds the mapping the request names, for this host; none when the
+  // protocol cannot tell without renewing it (NAT-PMP and PCP have no query). UPnP asks
+  // GetSpecificPortMappingEntry.
+  virtual asio::awaitable<core::result<std::optional<bool>>> async_held();
   // Whether the gateway announces on the announcement port (5350): NAT-PMP and PCP do, UPnP
   // gateways announce over SSDP, so a keeper opens no socket there for them.
   [[nodiscard]] virtual bool hears_announcements() const { return true; }
