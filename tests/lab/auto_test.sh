@@ -112,6 +112,21 @@ lab_step "list asks the IGD: 8338 reported gone (held false), 8336 held" \
 np --json list
 lab_step "... and forgotten" bash -c '! grep -q "\"external_port\":8338," <<<"$1"' _ "$OUT"
 
+# The router moves its IGD to another port (a firmware update, a reboot with a random port): the
+# remembered control URL no longer answers, and the same add searches again within its --timeout.
+LAB_HTTP_PORT=5001
+LAB_ROOTDESC_URL="http://${LAB_GW_IP}:${LAB_HTTP_PORT}/rootDesc.xml"
+lab_gateway_reconfigure
+np -v --json add 8339/tcp
+lab_step "the remembered IGD moved: the add tries it, searches again (SSDP) and maps" \
+  bash -c '[[ $1 -eq 0 ]] && grep -q "from the record" <<<"$2" && grep -q "SSDP:" <<<"$2"' _ "$RC" "$ERR"
+lab_step "... inet reaches 8339" lab_prove_tcp 8339 reachable
+np -v --json add 8340/tcp
+lab_step "... and the record now names the IGD's new place (no SSDP the next time)" \
+  bash -c '[[ $1 -eq 0 ]] && grep -q "rootDesc.xml from the record" <<<"$2" && ! grep -q "SSDP:" <<<"$2"' _ "$RC" "$ERR"
+np delete 8339/tcp
+np delete 8340/tcp
+
 # --- 4. what a killed natpunch left behind ----------------------------------------------------------
 lab_lan timeout 60 "$NATPUNCH" --timeout 5 --json add 8337/tcp --keep >"$LAB_DIR/keep.out" 2>&1 &
 keep_pid=$!

@@ -451,7 +451,14 @@ while True:
 ' &
   LAB_NATPMP_ONLY_PID=$!
   export LAB_NATPMP_ONLY_PID
-  sleep 0.2
+  # Ready once it listens (bounded: 5 s; python starts slowly on a loaded machine).
+  local i
+  for ((i = 0; i < 100; i++)); do
+    lab_gw ss -Hlun 'sport = :5352' 2>/dev/null | grep -q . && return 0
+    sleep 0.05
+  done
+  _lab_say "the NAT-PMP-only responder did not start"
+  return 1
 }
 
 # Stop miniupnpd (SIGTERM, then SIGKILL after 3 s) and wait until it is gone.
