@@ -14,6 +14,26 @@ asio::awaitable<core::result<std::optional<bool>>> mapper::async_held() { co_ret
 
 namespace {
 
+// What a NAT-PMP or PCP gateway granted, as of now. `m` is the protocol's own answer (its transport,
+// ports, lifetime and epoch have the same names in both).
+template <typename Answer>
+mapping granted(protocol p, const Answer& m, const asio::ip::address& external, const asio::ip::address& internal,
+                const asio::ip::address& gateway, std::chrono::steady_clock::duration waited) {
+  mapping out;
+  out.proto = p;
+  out.transport = m.protocol;
+  out.external_ip = external;
+  out.external_port = m.external_port;
+  out.internal_ip = internal;
+  out.internal_port = m.internal_port;
+  out.lifetime = m.lifetime;
+  out.granted_at = std::chrono::system_clock::now();
+  out.epoch = m.epoch;
+  out.gateway = gateway;
+  out.gateway_time = std::chrono::duration_cast<std::chrono::microseconds>(waited);
+  return out;
+}
+
 class natpmp_mapper final : public mapper {
  public:
   natpmp_mapper(asio::any_io_executor executor, const portmap::gateway& gw, const mapping_request& r, std::chrono::milliseconds d)
@@ -52,19 +72,8 @@ class natpmp_mapper final : public mapper {
       mapped_once_ = true;
       epoch_ = ext->epoch;
       if (ext->gateway_lost_state && attempt == 0) continue;
-      mapping out;
-      out.proto = protocol::natpmp;
-      out.transport = mapped->protocol;
-      out.external_ip = ext->address;
-      out.external_port = mapped->external_port;
-      out.internal_ip = client_.local_address();
-      out.internal_port = mapped->internal_port;
-      out.lifetime = mapped->lifetime;
-      out.granted_at = std::chrono::system_clock::now();
-      out.epoch = mapped->epoch;
-      out.gateway = gateway_;
-      out.gateway_time = std::chrono::duration_cast<std::chrono::microseconds>(map_time + client_.last_exchange().elapsed);
-      co_return out;
+      co_return granted(protocol::natpmp, *mapped, ext->address, client_.local_address(), gateway_,
+                        map_time + client_.last_exchange().elapsed);
     }
     co_return core::transport_errc::closed;  // unreachable: the loop returns on its second pass
   }
@@ -173,19 +182,9 @@ class pcp_mapper final : public mapper {
     if (!mapped) co_return mapped.error();
     nonce_ = mapped->mapping_nonce;
     last_ = *mapped;
-    mapping out;
-    out.proto = protocol::pcp;
-    out.transport = mapped->protocol;
-    out.external_ip = mapped->external_address;
-    out.external_port = mapped->external_port;
-    out.internal_ip = client_.local_address();
-    out.internal_port = mapped->internal_port;
-    out.lifetime = mapped->lifetime;
-    out.granted_at = std::chrono::system_clock::now();
-    out.epoch = mapped->epoch;
-    out.gateway = gateway_;
+    auto out = granted(protocol::pcp, *mapped, mapped->external_address, client_.local_address(), gateway_,
+                       client_.last_exchange().elapsed);
     out.nonce = mapped->mapping_nonce;
-    out.gateway_time = std::chrono::duration_cast<std::chrono::microseconds>(client_.last_exchange().elapsed);
     co_return out;
   }
 

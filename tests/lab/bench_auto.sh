@@ -34,10 +34,10 @@ echo "# lab up; gateway $LAB_GW_IP ($("$(_lab_miniupnpd_bin)" --version 2>&1 | h
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (shared by client and gateway: timings follow it)"
 
 bench() { # PART
-  lab_lan python3 - "$1" "$NATPUNCH" "$LAB_GW_IP" "$LAB_LAN_IP" "$LAB_ROOTDESC_URL" "$ROUNDS" "$LAB_DIR" <<'PY'
+  lab_lan python3 - "$1" "$NATPUNCH" "$LAB_GW_IP" "$LAB_LAN_IP" "$LAB_ROOTDESC_URL" "$ROUNDS" "$LAB_DIR" "$HERE" <<'PY'
 import json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 
-part, natpunch, gw, lan, igd_url, rounds, lab_dir = sys.argv[1:6] + [int(sys.argv[6]), sys.argv[7]]
+part, natpunch, gw, lan, igd_url, rounds, lab_dir, here = sys.argv[1:6] + [int(sys.argv[6]), sys.argv[7], sys.argv[8]]
 ms = lambda t0: (time.perf_counter() - t0) * 1000.0
 m = statistics.median
 
@@ -108,32 +108,10 @@ if part == "pcp":
     sys.exit(0)
 
 # --- part upnp: the gateway's own two exchanges, from an in-process client ---------------------------
-http_port = int(re.match(r"http://[^/:]+:(\d+)/", igd_url).group(1))
-def http(request):
-    c = socket.create_connection((gw, http_port), timeout=10)
-    try:
-        c.sendall(request)
-        data = b""
-        while True:
-            b = c.recv(65536)
-            if not b:
-                return data
-            data += b
-    finally:
-        c.close()
-desc = http(f"GET {igd_url[igd_url.index('/', 7):]} HTTP/1.1\r\nHost: {gw}:{http_port}\r\nConnection: close\r\n\r\n".encode()).decode(errors="replace")
-service = re.search(r"urn:schemas-upnp-org:service:WANIPConnection:\d", desc).group(0)
-control = re.search(re.escape(service) + r"</serviceType>.*?<controlURL>([^<]+)</controlURL>", desc, re.S).group(1)
-def soap(action, args=()):
-    body = ('<?xml version="1.0"?>\r\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-            's:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>'
-            f'<u:{action} xmlns:u="{service}">' + "".join(f"<{k}>{v}</{k}>" for k, v in args) +
-            f'</u:{action}></s:Body></s:Envelope>\r\n').encode()
-    answer = http(f"POST {control} HTTP/1.1\r\nHost: {gw}:{http_port}\r\nContent-Type: text/xml; charset=\"utf-8\"\r\n"
-                  f"SOAPAction: \"{service}#{action}\"\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
-    if not answer.startswith(b"HTTP/1.1 200"):
-        sys.exit(f"{action}: {answer[:300]!r}")
-key = lambda port: [("NewRemoteHost", ""), ("NewExternalPort", port), ("NewProtocol", "TCP")]
+sys.path.insert(0, here)
+from igd_client import Igd
+igd = Igd(gw, igd_url)
+soap, key = igd.soap, Igd.key
 def gateway_floor(port):
     t0 = time.perf_counter()
     soap("AddPortMapping", key(port) + [("NewInternalPort", port), ("NewInternalClient", lan), ("NewEnabled", 1),

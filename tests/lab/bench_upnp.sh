@@ -40,56 +40,19 @@ echo "# upnpc: miniupnpc $(dpkg-query -W -f='${Version}' miniupnpc 2>/dev/null |
 echo "# part 1: $ROUNDS rounds; part 2: $LIST_ROUNDS rounds"
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (shared by client and gateway: timings follow it)"
 
-lab_lan python3 - "$NATPUNCH" "$LAB_GW_IP" "$LAB_LAN_IP" "$LAB_ROOTDESC_URL" "$ROUNDS" "$LIST_ROUNDS" <<'PY'
+lab_lan python3 - "$NATPUNCH" "$LAB_GW_IP" "$LAB_LAN_IP" "$LAB_ROOTDESC_URL" "$ROUNDS" "$LIST_ROUNDS" "$HERE" <<'PY'
 import json, re, socket, statistics, subprocess, sys, time
 
 natpunch, gw, lan, igd_url, rounds, list_rounds = sys.argv[1:5] + [int(a) for a in sys.argv[5:7]]
-http_port = int(re.match(r"http://[^/:]+:(\d+)/", igd_url).group(1))
+here = sys.argv[7]
 ms = lambda t0: (time.perf_counter() - t0) * 1000.0
 
-# --- a minimal in-process UPnP client: the gateway's own times, and untimed setup/cleanup ------------
-def http(request):
-    c = socket.create_connection((gw, http_port), timeout=10)
-    try:
-        c.sendall(request)
-        data = b""
-        while True:  # miniupnpd closes every connection after one answer
-            b = c.recv(65536)
-            if not b:
-                return data
-            data += b
-    finally:
-        c.close()
-
-def get_description():
-    return http(f"GET {igd_url[igd_url.index('/', 7):]} HTTP/1.1\r\nHost: {gw}:{http_port}\r\n"
-                "Connection: close\r\n\r\n".encode())
-
-desc = get_description().decode(errors="replace")
-service = re.search(r"urn:schemas-upnp-org:service:WANIPConnection:\d", desc).group(0)
-control = re.search(re.escape(service) + r"</serviceType>.*?<controlURL>([^<]+)</controlURL>", desc, re.S).group(1)
-
-def soap(action, args=()):
-    body = ('<?xml version="1.0"?>\r\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-            's:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>'
-            f'<u:{action} xmlns:u="{service}">' + "".join(f"<{k}>{v}</{k}>" for k, v in args) +
-            f'</u:{action}></s:Body></s:Envelope>\r\n').encode()
-    answer = http(f"POST {control} HTTP/1.1\r\nHost: {gw}:{http_port}\r\n"
-                  f"Content-Type: text/xml; charset=\"utf-8\"\r\nSOAPAction: \"{service}#{action}\"\r\n"
-                  f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-    if not answer.startswith(b"HTTP/1.1 200"):
-        sys.exit(f"{action}: {answer[:400]!r}")
-    return answer
-
-def key(port):
-    return [("NewRemoteHost", ""), ("NewExternalPort", port), ("NewProtocol", "TCP")]
-
-def add(port, lease=3600):
-    return soap("AddPortMapping", key(port) + [("NewInternalPort", port), ("NewInternalClient", lan), ("NewEnabled", 1),
-                                              ("NewPortMappingDescription", "bench"), ("NewLeaseDuration", lease)])
-
-def delete(port):
-    soap("DeletePortMapping", key(port))
+sys.path.insert(0, here)
+from igd_client import Igd  # the gateway's own times: an in-process client, no process start
+igd = Igd(gw, igd_url)
+get_description, soap, key = igd.get_description, igd.soap, Igd.key
+add = lambda port, lease=3600: igd.add(port, lan, lease)
+delete = igd.delete
 
 def ssdp_delay():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
