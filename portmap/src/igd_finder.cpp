@@ -95,12 +95,16 @@ asio::awaitable<core::result<igd_session>> async_choose_igd(soap::client& client
     int rank = 0;
     if (devices.size() > 1) rank = co_await connection_rank(client, *gw);
     log::debug("IGD ", d.response.location, " ranks ", rank);
-    if (rank > best_rank) {
+    // Equally good: the UPnP Forum's IGD over a TR-064 one (a router publishing both, e.g. a
+    // FRITZ!Box's igddesc.xml and tr64desc.xml, means its IGD), whatever the LOCATIONs' order.
+    const bool standard_over_tr064 = rank == best_rank && session.gw.services.dslforum() && !gw->services.dslforum();
+    const bool tr064 = gw->services.dslforum();
+    if (rank > best_rank || standard_over_tr064) {
       best_rank = rank;
       session.gw = std::move(*gw);
       session.found = d;
     }
-    if (devices.size() == 1 || rank == 2) break;
+    if (devices.size() == 1 || (rank == 2 && !tr064)) break;
   }
   if (best_rank < 0) {
     log::info("no usable IGD: ", core::describe(last));

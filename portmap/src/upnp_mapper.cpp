@@ -41,7 +41,8 @@ core::result<soap::gateway> gateway_from(const known_igd& k) {
 // An answer from the gateway itself (a UPnP fault) shows the remembered IGD is alive; anything else
 // (nothing listening, a timeout, an HTTP error page, garbage) means it may have moved.
 bool igd_answered(const std::error_code& ec) {
-  return !ec || ec.category() == soap::upnp_error_category() || ec.category() == soap::firewall_error_category();
+  return !ec || ec.category() == soap::upnp_error_category() || ec.category() == soap::firewall_error_category() ||
+         ec == soap::errc::no_external_address;  // it answered: its WAN is down
 }
 
 class upnp_mapper final : public mapper {

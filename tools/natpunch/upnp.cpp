@@ -88,7 +88,9 @@ asio::awaitable<int> run_list(const invocation& inv, soap::client& c, const igd_
 asio::awaitable<int> run_status(const invocation& inv, soap::client& c, const igd_session& s) {
   auto status = co_await c.async_status(s.gw);
   if (!status) co_return fail(inv, "status of " + s.gw.address.to_string(), status.error(), c);
-  auto external = co_await c.async_external_ip(s.gw);
+  // As the gateway reports it: 0.0.0.0 while its WAN is down is what status is for (add and
+  // external-ip refuse it).
+  auto external = co_await c.async_reported_external_ip(s.gw);
   if (!external) co_return fail(inv, "external address from " + s.gw.address.to_string(), external.error(), c);
   auto type = co_await c.async_connection_type(s.gw);
   // WANCommonInterfaceConfig is optional: its absence or failure is reported, not fatal.
