@@ -141,12 +141,9 @@ core::result<void> check_mapping(const request& req, const response& resp) {
   const map_body* asked = map_part(req.payload);
   const map_body* got = map_part(resp.payload);
   if (got == nullptr || asked == nullptr) return errc::truncated_body;  // only a hand-built value lacks one
-  if (req.lifetime == 0) {
-    // §15: a deleted mapping is answered with lifetime 0. Its port and address are not judged: nothing
-    // will be reached through them.
-    if (resp.lifetime != 0) return errc::bad_mapping;
-    return core::ok;
-  }
+  // §15: a deleted mapping is answered with lifetime 0 (mismatch skips any other success). Its port and
+  // address are not judged: nothing will be reached through them.
+  if (req.lifetime == 0) return core::ok;
   if (got->external_port == 0 && got->protocol != protocol_all) return errc::bad_mapping;
   if (!usable_external_address(got->external_address)) return errc::bad_external_address;
   if (resp.lifetime == 0) return errc::bad_mapping;
@@ -284,6 +281,10 @@ std::error_code mismatch(const request& req, const response& resp) noexcept {
   if (got->mapping_nonce != asked->mapping_nonce) return errc::nonce_mismatch;
   if (got->protocol != asked->protocol) return errc::protocol_mismatch;
   if (got->internal_port != asked->internal_port) return errc::internal_port_mismatch;
+  // A delete is answered with lifetime 0 (§15); a success that keeps a lifetime answers this mapping's
+  // earlier MAP, late (an add interrupted before its answer and undone at once): skip it, the delete's
+  // own answer follows.
+  if (req.lifetime == 0 && resp.result == result_code::success && resp.lifetime != 0) return errc::stale_answer;
   return {};
 }
 

@@ -93,6 +93,8 @@ const char* describe(errc e) noexcept {
     case errc::foreign_sender: return "sent from another address or port than the gateway's";
     case errc::downgrade_ignored:
       return "no answer but \"unsupported version\" after PCP had worked with this gateway (ignored as forged or stale)";
+    case errc::stale_answer:
+      return "only a success with a lifetime came to a delete: the late answer to this mapping's earlier request";
   }
   return nullptr;
 }

@@ -100,6 +100,24 @@ TEST_CASE("pcp client: answers for another nonce are skipped as not ours") {
   CHECK(client.last_exchange().ignored == 1);
 }
 
+TEST_CASE("pcp client: a delete skips the late answer to the mapping's MAP and takes its own") {
+  // An add interrupted before its answer is undone at once; the gateway's answer to the MAP (same nonce,
+  // a lifetime) may arrive after the delete was sent. It is not the delete's answer.
+  asio::io_context io;
+  test::udp_peer gw(io, [](const bytes& req, unsigned) {
+    auto decoded = pcp::decode_request(req);
+    REQUIRE(decoded.has_value());
+    if (decoded->lifetime != 0) return std::vector<bytes>{answer(req, 7)};
+    return std::vector<bytes>{answer(req, 7, pcp::result_code::success, 3600), answer(req, 7)};
+  });
+  auto client = make_client(io, gw);
+  auto m = test::run(io, client.async_map(tcp_map(9000)));
+  REQUIRE(m.has_value());
+  auto removed = test::run(io, client.async_delete(*m));
+  CHECK(removed.has_value());
+  CHECK(client.last_exchange().ignored == 1);
+}
+
 TEST_CASE("pcp client: a refusal returns its result code at once") {
   asio::io_context io;
   test::udp_peer gw(io, [](const bytes& req, unsigned) {

@@ -58,6 +58,8 @@ enum class errc {
   natpmp_only,               // the gateway answered NAT-PMP's "unsupported version": it speaks NAT-PMP, not PCP
   foreign_sender,            // an ANNOUNCE from another address or port than the gateway's
   downgrade_ignored,         // only "unsupported version" came after PCP had worked: ignored (§9), no answer
+  stale_answer,              // a success with a lifetime to a delete: the late answer to this mapping's earlier
+                             // MAP (an add interrupted before its answer, then undone), skipped
 };
 const char* describe(errc e) noexcept;
 const std::error_category& error_category() noexcept;  // name "pcp"
