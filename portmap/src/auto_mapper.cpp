@@ -210,6 +210,11 @@ class auto_mapper final : public mapper {
       // No default route for PCP and NAT-PMP (or an --igd alone): UPnP is all there is.
       if (!can_upnp()) co_return gw_.route_error ? gw_.route_error : make_error_code(errc::no_gateway);
       auto probe = start_probe(milliseconds(0));
+      // The probe's search must end before the map uses the same mapper (one IGD session, one client).
+      const bool waited = co_await wait_probe(probe, end_);
+      if (!waited) co_return core::transport_errc::cancelled;
+      if (!probe->done) co_return core::transport_errc::timed_out;
+      if (*probe->done) co_return *probe->done;
       co_return co_await over_upnp(*probe);
     }
     if (!can_upnp()) co_return co_await primary();

@@ -170,3 +170,23 @@ TEST_CASE("auto: an IPv6 gateway is never searched for an IGD (UPnP port mapping
   REQUIRE(w.map(*m).has_value());
   CHECK(w.logs[protocol::upnp]->prepares == 0);
 }
+
+TEST_CASE("auto: no PCP gateway to ask (only an IGD to search for): UPnP, once its search is done") {
+  world w;
+  w.gw.address.reset();
+  w.scripts[protocol::upnp].delay = 10ms;
+  SUBCASE("found: mapped over UPnP, after the search") {
+    auto m = w.make();
+    auto mapped = w.map(*m);
+    REQUIRE(mapped.has_value());
+    CHECK(mapped->proto == protocol::upnp);
+    CHECK(w.logs[protocol::upnp]->prepares == 1);
+    CHECK(w.maps(protocol::pcp) == 0);
+  }
+  SUBCASE("not found: the search's own error, nothing mapped") {
+    w.scripts[protocol::upnp].prepare_error = make_error_code(core::transport_errc::connection_refused);
+    auto m = w.make();
+    CHECK(w.map(*m).error() == core::transport_errc::connection_refused);
+    CHECK(w.maps(protocol::upnp) == 0);
+  }
+}
