@@ -68,12 +68,18 @@ lab_step "  ... and the mapping that held 8080 was not touched by that undo" lab
 # --- IPv4: UDP, human output ----------------------------------------------------------------------
 pcp add 5353:15353/udp --lifetime 600
 lab_step "add 5353:15353/udp (human output) exits 0" test "$RC" -eq 0
-lab_step "human output names the mapping and tells how to delete it" \
-  grep -q "mapped udp $LAB_WAN_IP:15353 -> $LAB_LAN_IP:5353" <<<"$OUT"
-udp_nonce=$(grep -o -- '--nonce [0-9a-f]\{24\}' <<<"$OUT" | awk '{print $2}')
-lab_step "  ... with its nonce" test -n "$udp_nonce"
+lab_step "human output names the mapping (recorded: no nonce to keep)" \
+  bash -c 'grep -q "mapped udp $1:15353 -> $2:5353" <<<"$3" && ! grep -q -- "--nonce" <<<"$3"' _ "$LAB_WAN_IP" "$LAB_LAN_IP" "$OUT"
 lab_step "inet reaches lan:5353/udp through 11.0.0.5:15353" lab_prove_udp 5353 reachable 15353
-pcp delete 5353/udp --nonce "$udp_nonce"
+pcp delete 5353/udp
+lab_step "delete 5353/udp by its port (the record has its nonce) exits 0" test "$RC" -eq 0
+lab_step "inet can no longer reach 11.0.0.5:15353/udp" lab_prove_udp 5353 unreachable 15353
+# With no record to write (no HOME and no state directory), add says how to delete it: by its nonce.
+HOME= XDG_STATE_HOME= NATPUNCH_STATE_DIR= pcp add 5353:15353/udp --lifetime 600
+udp_nonce=$(grep -o -- '--nonce [0-9a-f]\{24\}' <<<"$OUT" | awk '{print $2}')
+lab_step "no record: the human output tells how to delete it, with its nonce" test -n "$udp_nonce"
+lab_step "  ... and warns that the record could not be used" grep -q "warning: the record of mappings" <<<"$ERR"
+HOME= XDG_STATE_HOME= NATPUNCH_STATE_DIR= pcp delete 5353/udp --nonce "$udp_nonce"
 lab_step "delete 5353/udp with its nonce exits 0" test "$RC" -eq 0
 lab_step "inet can no longer reach 11.0.0.5:15353/udp" lab_prove_udp 5353 unreachable 15353
 
