@@ -161,17 +161,36 @@ class auto_mapper final : public mapper {
 
   // Ends once an IGD has answered and PCP/NAT-PMP stayed silent for pcp_grace_; never, if no IGD does
   // (then the PCP side ends by its own deadline).
-  asio::awaitable<void> give_up_on_pcp(std::shared_ptr<upnp_probe> probe, clock::time_point started) {
+  // True only then; false when cancelled (a stop, or PCP's own end: the `||` cancels the loser).
+  asio::awaitable<bool> give_up_on_pcp(std::shared_ptr<upnp_probe> probe, clock::time_point started) {
     co_await asio::this_coro::throw_if_cancelled(false);
     const bool waited = co_await wait_probe(probe, end_ + pcp_grace_);
-    if (!waited) co_return;
+    if (!waited) co_return false;
     if (!probe->done || *probe->done) {
       asio::steady_timer forever(ex_, end_ + pcp_grace_);
       co_await forever.async_wait(use_tuple);
-      co_return;
+      co_return false;
     }
     asio::steady_timer grace(ex_, std::max(clock::now(), started + pcp_grace_));
-    co_await grace.async_wait(use_tuple);
+    auto [ec] = co_await grace.async_wait(use_tuple);
+    const bool stopped = co_await cancelled();
+    co_return !ec && !stopped && probe->done && !*probe->done;
+  }
+
+  // The PCP or NAT-PMP request given up on may still have made a mapping that its answer never told
+  // of: delete it, best effort and detached (a short deadline of its own), so one request never leaves
+  // two mappings.
+  void abandon(std::shared_ptr<mapper> m) {
+    if (!m) return;
+    m->set_deadline(std::chrono::milliseconds(500));
+    asio::co_spawn(
+        ex_,
+        [m]() -> asio::awaitable<void> {
+          co_await asio::this_coro::throw_if_cancelled(false);
+          auto removed = co_await m->async_unmap();
+          if (!removed) log::debug("auto: undoing the abandoned ", to_string(m->proto()), " request: ", core::describe(removed.error()));
+        },
+        asio::detached);
   }
 
   // PCP, then NAT-PMP when the gateway says it speaks only that.
@@ -210,6 +229,12 @@ class auto_mapper final : public mapper {
       // No default route for PCP and NAT-PMP (or an --igd alone): UPnP is all there is.
       if (!can_upnp()) co_return gw_.route_error ? gw_.route_error : make_error_code(errc::no_gateway);
       auto probe = start_probe(milliseconds(0));
+      struct cancel_probe_on_exit {
+        upnp_probe& p;
+        ~cancel_probe_on_exit() {
+          if (!p.done) p.cancel.emit(asio::cancellation_type::terminal);
+        }
+      } guard{*probe};
       // The probe's search must end before the map uses the same mapper (one IGD session, one client).
       const bool waited = co_await wait_probe(probe, end_);
       if (!waited) co_return core::transport_errc::cancelled;
@@ -227,8 +252,13 @@ class auto_mapper final : public mapper {
       }
     } guard{*probe};
     auto first = co_await (primary() || give_up_on_pcp(probe, started));
+    const bool stopped = co_await cancelled();
     if (first.index() == 1) {
+      // A stop ends both: the PCP request in flight is what an undo must name (attempted_ kept).
+      if (stopped) co_return core::transport_errc::cancelled;
+      if (!std::get<1>(first)) co_return errc::no_protocol_answered;
       trace("no PCP or NAT-PMP answer in " + std::to_string(pcp_grace_.count()) + " ms while an IGD answered: using UPnP");
+      abandon(std::exchange(attempted_, nullptr));
       co_return co_await over_upnp(*probe);
     }
     auto answer = std::get<0>(std::move(first));
@@ -254,7 +284,10 @@ class auto_mapper final : public mapper {
       // The protocol that served this gateway last, alone first (UPnP: its IGD from the record, no
       // SSDP). PCP and NAT-PMP get half the deadline: if the gateway changed, the full search still fits.
       const auto p = *std::exchange(preferred_, std::nullopt);
-      if (p == protocol::upnp ? can_upnp() : gw_.address.has_value()) {
+      // An option only PCP carries is never dropped: then only PCP may be asked alone.
+      const bool allowed = p == protocol::pcp || request_.pcp_only_option().empty() ||
+                           (p == protocol::upnp && request_.pcp_only_option() == "--prefer-failure");
+      if (allowed && (p == protocol::upnp ? can_upnp() : gw_.address.has_value())) {
         attempted_ = make(p, p == protocol::upnp ? left() : left() / 2);
         auto mapped = co_await attempted_->async_map(suggested, lifetime);
         trace(std::string(to_string(p)) + " (served this gateway last): " + said(mapped ? std::error_code{} : mapped.error()));
@@ -263,6 +296,7 @@ class auto_mapper final : public mapper {
           co_return mapped;
         }
         if (mapped.error() == core::transport_errc::cancelled) co_return mapped;
+        if (p == protocol::upnp) known_.reset();  // it did not serve: the search below starts afresh
         deadline_ = left();
         if (deadline_.count() == 0) co_return mapped;
       }

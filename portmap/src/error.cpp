@@ -32,4 +32,8 @@ bool gateway_refused(const std::error_code& ec) noexcept {
          ec.category() == soap::firewall_error_category();
 }
 
+bool mapping_gone(const std::error_code& ec) noexcept {
+  return ec == std::error_code(714, soap::upnp_error_category());
+}
+
 }  // namespace natpunch::portmap

@@ -205,16 +205,18 @@ asio::awaitable<std::error_code> async_keep(mapper& m, mapping current, keep_opt
   co_await asio::this_coro::reset_cancellation_state();
   m.set_deadline(options.request_deadline);
   auto removed = co_await m.async_unmap();
+  // UPnP's NoSuchEntryInArray (714): the gateway no longer holds it, which is what removing wanted.
+  if (!removed && mapping_gone(removed.error())) removed = core::ok;
   if (!removed) {
     emit(on_event, event_kind::remove_failed, current, removed.error(), m.gateway_text());
     // The gateway refused to delete a mapping this process made and renewed: miniupnpd 2.3.1 refuses
     // (PCP NOT_AUTHORIZED) every delete of an IPv6 pinhole once it has been renewed. It still accepts a
     // renewal, so ask for the shortest lifetime: the mapping then lapses by itself soon after, instead
-    // of lingering for a whole lease. Still an error: the mapping is there until then.
-    if (gateway_refused(removed.error())) {
-      if (auto cut = co_await m.async_map(current.external_port, shortest_lifetime)) {
-        emit(on_event, event_kind::expiring, *cut);
-      }
+    // of lingering for a whole lease. Still an error: the mapping is there until then. Not over UPnP,
+    // whose "add again" may turn into a permanent lease (725 fallback).
+    if (gateway_refused(removed.error()) && m.proto() != protocol::upnp) {
+      const auto cut = co_await m.async_map(current.external_port, shortest_lifetime);
+      if (cut) emit(on_event, event_kind::expiring, *cut);
     }
     co_return removed.error();
   }

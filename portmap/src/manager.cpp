@@ -50,12 +50,6 @@ std::optional<protocol> only(protocol_choice c) {
   return std::nullopt;
 }
 
-// The gateway no longer holds it: nothing left to delete, the record can go. UPnP 714
-// NoSuchEntryInArray; NAT-PMP and PCP deletes of what is not there succeed anyway.
-bool already_gone(const std::error_code& ec) {
-  return ec == std::error_code(714, soap::upnp_error_category());
-}
-
 }  // namespace
 
 mapping_record to_record(const mapping& m, const std::string& description) {
@@ -167,7 +161,10 @@ void manager::forget(const mapping& m) {
 }
 
 asio::awaitable<core::result<mapping>> manager::async_add(mapping_request request) {
-  const auto contents = load();
+  // A PEER mapping (an outbound flow's) and one made for another host are not this host's inbound
+  // port: the record, which names mappings by (transport, internal port), keeps neither.
+  const bool recordable = !request.remote && !request.third_party;
+  const auto contents = recordable ? load() : std::nullopt;
   const auto key = gateway_key();
   const gateway_record* served = contents ? gateway_of(*contents, key) : nullptr;
   const auto wanted = only(options_.choice);
@@ -204,7 +201,7 @@ asio::awaitable<core::result<mapping>> manager::async_add(mapping_request reques
     mapper_ = make_auto_mapper(ex_, gw_, request, options_.deadline, std::move(a));
   }
   auto mapped = co_await mapper_->async_map(request.suggested_external_port(), request.lifetime);
-  recorded_ = mapped && record(*mapped, request.description);
+  recorded_ = mapped && recordable && record(*mapped, request.description);
   co_return mapped;
 }
 
@@ -220,7 +217,8 @@ asio::awaitable<core::result<void>> manager::remove_one(const mapping_record& r,
   }
   mapper_ = make_mapper(r.proto, req, known);
   auto removed = co_await mapper_->async_unmap();
-  if (!removed && already_gone(removed.error())) co_return core::ok;
+  // NAT-PMP and PCP deletes of what is not there succeed anyway; UPnP says 714: the record can go.
+  if (!removed && mapping_gone(removed.error())) co_return core::ok;
   co_return removed;
 }
 

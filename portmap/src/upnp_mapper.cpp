@@ -76,12 +76,7 @@ class upnp_mapper final : public mapper {
     begin_operation();
     map_called_ = true;
     auto result = co_await map_once(start, suggested, lifetime);
-    if (!result && from_record_ && !igd_answered(result.error()) && result.error() != core::transport_errc::cancelled) {
-      log::info("the remembered IGD ", soap::to_string(session_->gw.location), " did not answer (",
-                core::describe(result.error()), "): searching again");
-      forget_session();
-      result = co_await map_once(start, suggested, lifetime);
-    }
+    if (search_again(result ? std::error_code{} : result.error())) result = co_await map_once(start, suggested, lifetime);
     co_return result;
   }
 
@@ -98,10 +93,7 @@ class upnp_mapper final : public mapper {
     for (;;) {
       if (auto ec = co_await ensure_session()) co_return ec;
       auto removed = co_await client_.async_delete(session_->gw, port, request_.transport);
-      if (removed || !from_record_ || igd_answered(removed.error()) || removed.error() == core::transport_errc::cancelled) {
-        co_return removed;
-      }
-      forget_session();
+      if (!search_again(removed ? std::error_code{} : removed.error())) co_return removed;
     }
   }
 
@@ -110,10 +102,7 @@ class upnp_mapper final : public mapper {
     for (;;) {
       if (auto ec = co_await ensure_session()) co_return ec;
       auto external = co_await client_.async_external_ip(session_->gw);
-      if (external || !from_record_ || igd_answered(external.error()) || external.error() == core::transport_errc::cancelled) {
-        co_return external;
-      }
-      forget_session();
+      if (!search_again(external ? std::error_code{} : external.error())) co_return external;
     }
   }
 
@@ -124,6 +113,7 @@ class upnp_mapper final : public mapper {
       if (auto ec = co_await ensure_session()) co_return ec;
       auto entry = co_await client_.async_call(
           session_->gw, soap::get_specific_port_mapping_entry_call("", port, request_.transport));
+      const bool again = search_again(entry ? std::error_code{} : entry.error());
       if (entry) {
         auto m = soap::decode_specific_entry(*entry, "", port, request_.transport);
         if (!m) co_return m.error();
@@ -132,11 +122,8 @@ class upnp_mapper final : public mapper {
         const auto client = asio::ip::make_address(m->internal_client, ec);
         co_return std::optional<bool>(!ec && client == session_->local && m->internal_port == request_.internal_port);
       }
-      if (entry.error() == std::error_code(714, soap::upnp_error_category())) co_return std::optional<bool>(false);
-      if (!from_record_ || igd_answered(entry.error()) || entry.error() == core::transport_errc::cancelled) {
-        co_return entry.error();
-      }
-      forget_session();
+      if (mapping_gone(entry.error())) co_return std::optional<bool>(false);
+      if (!again) co_return entry.error();
     }
   }
 
@@ -239,7 +226,25 @@ class upnp_mapper final : public mapper {
 
   void begin_operation() {
     operation_end_ = std::chrono::steady_clock::now() + deadline_;
-    client_.set_overall_deadline(operation_end_);
+    // Half the deadline while the IGD remembered from the record has not answered yet (also when it was
+    // taken by an earlier async_prepare): if it moved, a full search still fits.
+    client_.set_overall_deadline(from_record_ ? std::chrono::steady_clock::now() + deadline_ / 2 : operation_end_);
+  }
+
+  // After an operation on the IGD remembered from the record: true when it did not answer there (it
+  // may have moved) and the session is forgotten, so the caller searches once; an answer of any kind
+  // proves it is there (full deadlines from then on).
+  bool search_again(const std::error_code& ec) {
+    if (!from_record_) return false;
+    if (igd_answered(ec)) {
+      from_record_ = false;
+      return false;
+    }
+    if (ec == core::transport_errc::cancelled) return false;
+    log::info("the remembered IGD ", soap::to_string(session_->gw.location), " did not answer (", core::describe(ec),
+              "): searching again");
+    forget_session();
+    return true;
   }
 
   void forget_session() {

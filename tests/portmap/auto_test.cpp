@@ -106,6 +106,11 @@ TEST_CASE("auto: PCP silent while an IGD answered: UPnP after the grace, the PCP
   CHECK(mapped->proto == protocol::upnp);
   CHECK(w.logs[protocol::pcp]->cancelled == 1);
   CHECK(w.maps(protocol::upnp) == 1);
+  // The abandoned PCP request may have made a mapping its answer never told of: it is deleted.
+  w.io.restart();
+  w.io.run_for(100ms);
+  CHECK(w.logs[protocol::pcp]->unmaps == 1);
+  CHECK(w.logs[protocol::upnp]->unmaps == 0);
 }
 
 TEST_CASE("auto: PCP refuses outright (real routers: NOT_AUTHORIZED) and an IGD answered: UPnP maps") {
@@ -161,6 +166,18 @@ TEST_CASE("auto: the protocol that served this gateway last is asked alone first
     REQUIRE(again.has_value());
     CHECK(again->proto == protocol::pcp);
   }
+}
+
+TEST_CASE("auto: a PCP-only option is never dropped by the protocol that served the gateway last") {
+  world w;
+  w.request.filters.push_back(pcp::filter_option{128, 443, {}});
+  portmap::auto_options o;
+  o.preferred = protocol::natpmp;  // e.g. an earlier --protocol natpmp add
+  auto m = w.make(o);
+  auto mapped = w.map(*m);
+  REQUIRE(mapped.has_value());
+  CHECK(mapped->proto == protocol::pcp);
+  CHECK(w.maps(protocol::natpmp) == 0);
 }
 
 TEST_CASE("auto: an IPv6 gateway is never searched for an IGD (UPnP port mappings are IPv4)") {

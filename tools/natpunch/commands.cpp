@@ -111,7 +111,9 @@ asio::awaitable<int> run_add(const invocation& inv, const portmap::gateway& gw, 
   }
   print_mapping(inv, *mapped, manager.recorded());
   if (!cmd.keep) co_return exit_ok;
+  const bool recorded = manager.recorded();  // a PEER or third-party mapping is not recorded
   co_return co_await keep_mapping(m, inv, *mapped, [&](const portmap::event& e) {
+    if (!recorded) return;
     if (e.kind == portmap::event_kind::removed) {
       manager.forget(e.current);
     } else if (e.kind != portmap::event_kind::renew_failed && e.kind != portmap::event_kind::remove_failed) {

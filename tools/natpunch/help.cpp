@@ -66,7 +66,8 @@ examples:
 
 PCP PEER (RFC 6887 §12): create or extend the gateway's mapping for an outbound flow this host already
 has with REMOTE, so it survives idle periods (keep-alive without keep-alive packets). The answer says
-which public address and port the remote peer sees, and the mapping's nonce. PCP only.
+which public address and port the remote peer sees, and the mapping's nonce (a PEER mapping is not
+kept in natpunch's record: keep the nonce to extend it). PCP only.
 
   --nonce HEX   extend the PEER mapping made earlier: the 24 hex digits the first `peer` printed
                 (PCP names a mapping by its nonce; without it the gateway sees a new request)
@@ -151,8 +152,8 @@ The gateway is asked over IPv6 (gateways refuse pinholes asked over IPv4): SSDP 
 ff05::c on the IPv6 default route's interface, or give the IPv6 description URL with --igd.
 
 UPnP has no action that lists a gateway's pinholes: natpunch records the ones it adds, updates and
-deletes in $NATPUNCH_STATE_DIR/pinholes (default $XDG_STATE_HOME/natpunch/pinholes, else
-~/.local/state/natpunch/pinholes), and list shows those still open on this gateway, each with its
+deletes in its record ($NATPUNCH_STATE_DIR/state, default $XDG_STATE_HOME/natpunch/state, else
+~/.local/state/natpunch/state), and list shows those still open on this gateway, each with its
 packet count; pinholes opened by other programs are not shown.
 
   --lifetime SEC   1..86400 s (default 3600); the gateway closes the pinhole after it

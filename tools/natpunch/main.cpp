@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
                                                     : core::log::level::error);
 
   asio::io_context io;
-  // Ctrl-C / SIGTERM cancel the request in flight; the command then exits promptly with status 3.
+  // Ctrl-C / SIGTERM cancel the request in flight; the command then undoes what it may have made and exits with status 130.
   asio::cancellation_signal cancel;
   // Re-armed after every signal: a second Ctrl-C during `add --keep`'s delete-on-exit cancels it too.
   // A repeat within a second is the same request delivered twice, not a second request: GNU timeout

@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include "natpunch/portmap/error.hpp"
+
 #include <cstdio>
 #include <iostream>
 
@@ -84,6 +86,11 @@ exit_status exit_status_for(const std::error_code& ec) {
     return exit_bad_answer;
   }
   if (ec == core::transport_errc::message_too_large) return exit_bad_answer;  // an oversize answer is malformed
+  // The manager's own decisions: a PCP-only option on a gateway that answered it speaks no PCP is its
+  // refusal; no such recorded mapping, or several, is the user's to name better.
+  if (ec == portmap::errc::needs_pcp) return exit_refused;
+  if (ec == portmap::errc::no_external_address) return exit_bad_answer;
+  if (ec == portmap::errc::not_recorded || ec == portmap::errc::ambiguous) return exit_usage;
   if (ec == core::transport_errc::cancelled) return exit_interrupted;
   return exit_unreachable;  // transport, routing and OS errors: no usable answer
 }

@@ -79,7 +79,6 @@ asio::awaitable<int> run_delete(const invocation& inv, const portmap::gateway& g
                 << spec_of(cmd.ports) << "      (UPnP: by external port)\n  natpunch --protocol natpmp delete "
                 << spec_of(cmd.ports) << "    (NAT-PMP: by internal port)\n  natpunch delete " << spec_of(cmd.ports)
                 << " --nonce HEX     (PCP: by its nonce)\n";
-      if (inv.options.json) print_error(true, "delete " + spec_of(cmd.ports), removed.error());
       co_return exit_usage;
     }
     const auto* m = manager.last_mapper();

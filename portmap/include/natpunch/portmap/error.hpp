@@ -22,6 +22,8 @@ inline std::error_code make_error_code(errc e) noexcept { return {static_cast<in
 // The gateway answered and said no: a NAT-PMP or PCP result code, a UPnP fault, or PCP's
 // "unsupported version" from a NAT-PMP-only gateway. Not a timeout, a transport error or garbage.
 bool gateway_refused(const std::error_code& ec) noexcept;
+// The gateway says it no longer holds the mapping (UPnP 714 NoSuchEntryInArray): deleting it is done.
+bool mapping_gone(const std::error_code& ec) noexcept;
 
 }  // namespace natpunch::portmap
 
