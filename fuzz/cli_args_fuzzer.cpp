@@ -30,8 +30,8 @@ void run(natpunch::core::byte_span input) {
   }
   const auto& inv = std::get<invocation>(parsed);
   const auto& cmd = inv.cmd;
-  // delete --all names no port; --all goes with list and delete only.
-  require(!cmd.all || cmd.kind == command_kind::list || cmd.kind == command_kind::remove);
+  // delete --all names no port; --all goes with list and delete only (or asks for help).
+  require(!cmd.all || cmd.kind == command_kind::list || cmd.kind == command_kind::remove || cmd.kind == command_kind::help);
   if (cmd.kind == command_kind::add || (cmd.kind == command_kind::remove && !cmd.all) || cmd.kind == command_kind::peer) {
     require(cmd.ports.internal_port != 0);
     require(!cmd.ports.external_port || *cmd.ports.external_port != 0);
