@@ -39,6 +39,14 @@ struct upnp_probe {
   asio::cancellation_signal cancel;
 };
 
+// Whichever way a decision ends, a search still running is stopped (its detached task then ends too).
+struct cancel_probe_on_exit {
+  upnp_probe& p;
+  ~cancel_probe_on_exit() {
+    if (!p.done) p.cancel.emit(asio::cancellation_type::terminal);
+  }
+};
+
 asio::awaitable<bool> cancelled() {
   co_return (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
 }
@@ -229,12 +237,7 @@ class auto_mapper final : public mapper {
       // No default route for PCP and NAT-PMP (or an --igd alone): UPnP is all there is.
       if (!can_upnp()) co_return gw_.route_error ? gw_.route_error : make_error_code(errc::no_gateway);
       auto probe = start_probe(milliseconds(0));
-      struct cancel_probe_on_exit {
-        upnp_probe& p;
-        ~cancel_probe_on_exit() {
-          if (!p.done) p.cancel.emit(asio::cancellation_type::terminal);
-        }
-      } guard{*probe};
+      const cancel_probe_on_exit guard{*probe};
       // The probe's search must end before the map uses the same mapper (one IGD session, one client).
       const bool waited = co_await wait_probe(probe, end_);
       if (!waited) co_return core::transport_errc::cancelled;
@@ -245,12 +248,7 @@ class auto_mapper final : public mapper {
     if (!can_upnp()) co_return co_await primary();
 
     auto probe = start_probe(head_start_);
-    struct cancel_probe_on_exit {
-      upnp_probe& p;
-      ~cancel_probe_on_exit() {
-        if (!p.done) p.cancel.emit(asio::cancellation_type::terminal);
-      }
-    } guard{*probe};
+    const cancel_probe_on_exit guard{*probe};
     auto first = co_await (primary() || give_up_on_pcp(probe, started));
     const bool stopped = co_await cancelled();
     if (first.index() == 1) {

@@ -14,10 +14,6 @@ namespace {
 
 namespace log = core::log;
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // IP text for the record: canonical, without a zone (a zone depends on this host's interfaces).
 std::string ip_text(asio::ip::address a) {
   if (a.is_v6()) {
@@ -38,6 +34,13 @@ const gateway_record* gateway_of(const store_contents& c, const std::string& key
     if (g.gateway == key) return &g;
   }
   return nullptr;
+}
+
+// The same mapping on the gateway: protocol, gateway and internal port (UPnP: the external port too,
+// which names it there; PCP's renewals keep their nonce, NAT-PMP names it by the internal port).
+bool same_mapping(const mapping_record& a, const mapping_record& b) {
+  if (a.proto != b.proto || a.gateway != b.gateway || !a.matches(b.transport, b.internal_port)) return false;
+  return a.proto != protocol::upnp || a.external_port == b.external_port;
 }
 
 std::optional<protocol> only(protocol_choice c) {
@@ -126,13 +129,8 @@ bool manager::record(const mapping& m, const std::string& description) {
   const auto key = gateway_key();
   const auto igd = m.proto == protocol::upnp && mapper_ ? mapper_->igd() : std::nullopt;
   return update([&](store_contents& c) {
-    // One record per mapping: the same protocol, gateway and internal port (PCP: the same nonce too;
-    // UPnP: the same external port, which names it there).
-    std::erase_if(c.mappings, [&](const mapping_record& old) {
-      if (old.proto != rec.proto || old.gateway != rec.gateway || !old.matches(rec.transport, rec.internal_port)) return false;
-      if (rec.proto == protocol::upnp) return old.external_port == rec.external_port;
-      return true;
-    });
+    // One record per mapping.
+    std::erase_if(c.mappings, [&](const mapping_record& old) { return same_mapping(old, rec); });
     c.mappings.push_back(rec);
     if (key.empty()) return;
     gateway_record g;
@@ -152,12 +150,7 @@ bool manager::record(const mapping& m, const std::string& description) {
 
 void manager::forget(const mapping& m) {
   const auto rec = to_record(m, "");
-  update([&](store_contents& c) {
-    std::erase_if(c.mappings, [&](const mapping_record& old) {
-      return old.proto == rec.proto && old.gateway == rec.gateway && old.matches(rec.transport, rec.internal_port) &&
-             (rec.proto != protocol::upnp || old.external_port == rec.external_port);
-    });
-  });
+  update([&](store_contents& c) { std::erase_if(c.mappings, [&](const mapping_record& old) { return same_mapping(old, rec); }); });
 }
 
 asio::awaitable<core::result<mapping>> manager::async_add(mapping_request request) {
@@ -205,7 +198,7 @@ asio::awaitable<core::result<mapping>> manager::async_add(mapping_request reques
   co_return mapped;
 }
 
-asio::awaitable<core::result<void>> manager::remove_one(const mapping_record& r, const store_contents& c) {
+std::shared_ptr<mapper> manager::mapper_for(const mapping_record& r, const store_contents& c) const {
   mapping_request req;
   req.transport = r.transport;
   req.internal_port = r.internal_port;
@@ -215,7 +208,18 @@ asio::awaitable<core::result<void>> manager::remove_one(const mapping_record& r,
   if (const auto* g = gateway_of(c, gateway_key()); g && r.proto == protocol::upnp && g->location == r.igd) {
     known = known_from(*g);
   }
-  mapper_ = make_mapper(r.proto, req, known);
+  return make_mapper(r.proto, req, known);
+}
+
+void manager::forget_records(const std::vector<mapping_record>& records) {
+  if (records.empty()) return;
+  update([&](store_contents& c) {
+    std::erase_if(c.mappings, [&](const mapping_record& x) { return std::find(records.begin(), records.end(), x) != records.end(); });
+  });
+}
+
+asio::awaitable<core::result<void>> manager::remove_one(const mapping_record& r, const store_contents& c) {
+  mapper_ = mapper_for(r, c);
   auto removed = co_await mapper_->async_unmap();
   // NAT-PMP and PCP deletes of what is not there succeed anyway; UPnP says 714: the record can go.
   if (!removed && mapping_gone(removed.error())) co_return core::ok;
@@ -261,11 +265,7 @@ asio::awaitable<core::result<std::vector<mapping_record>>> manager::async_remove
     }
     done.push_back(r);
   }
-  if (!done.empty()) {
-    update([&](store_contents& c) {
-      std::erase_if(c.mappings, [&](const mapping_record& x) { return std::find(done.begin(), done.end(), x) != done.end(); });
-    });
-  }
+  forget_records(done);
   if (failure) co_return failure;
   co_return done;
 }
@@ -285,11 +285,7 @@ asio::awaitable<std::vector<mapping_record>> manager::async_remove_all(
       if (removed.error() == core::transport_errc::cancelled) break;
     }
   }
-  if (!done.empty()) {
-    update([&](store_contents& c) {
-      std::erase_if(c.mappings, [&](const mapping_record& x) { return std::find(done.begin(), done.end(), x) != done.end(); });
-    });
-  }
+  forget_records(done);
   co_return done;
 }
 
@@ -319,13 +315,7 @@ asio::awaitable<core::result<std::vector<held_mapping>>> manager::async_list() {
   std::vector<mapping_record> gone;
   for (auto& h : *list) {
     if (!h.this_gateway || h.record.proto != protocol::upnp || !contents) continue;
-    mapping_request req;
-    req.transport = h.record.transport;
-    req.internal_port = h.record.internal_port;
-    req.external_port = h.record.external_port;
-    std::optional<known_igd> known;
-    if (const auto* g = gateway_of(*contents, gateway_key()); g && g->location == h.record.igd) known = known_from(*g);
-    mapper_ = make_mapper(protocol::upnp, req, known);
+    mapper_ = mapper_for(h.record, *contents);
     auto asked = co_await mapper_->async_held();
     if (!asked) {
       if (asked.error() == core::transport_errc::cancelled) co_return asked.error();
@@ -335,11 +325,7 @@ asio::awaitable<core::result<std::vector<held_mapping>>> manager::async_list() {
     h.held = *asked;
     if (h.held == false) gone.push_back(h.record);
   }
-  if (!gone.empty()) {
-    update([&](store_contents& c) {
-      std::erase_if(c.mappings, [&](const mapping_record& x) { return std::find(gone.begin(), gone.end(), x) != gone.end(); });
-    });
-  }
+  forget_records(gone);
   co_return list;
 }
 

@@ -212,9 +212,6 @@ core::result<int> lock_in(int dir, std::chrono::milliseconds wait) {
   }
 }
 
-std::int64_t system_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -251,7 +248,7 @@ store_lock::~store_lock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
-state_store::state_store(std::filesystem::path directory) : now_(system_now) {
+state_store::state_store(std::filesystem::path directory) : now_(unix_now) {
   directory = directory.lexically_normal();
   if (!directory.has_filename() && directory.has_relative_path()) directory = directory.parent_path();  // "a/b/"
   base_ = directory.has_relative_path() ? directory.parent_path() : directory;
@@ -259,7 +256,7 @@ state_store::state_store(std::filesystem::path directory) : now_(system_now) {
 }
 
 state_store::state_store(std::filesystem::path base, std::filesystem::path below)
-    : base_(std::move(base)), below_(std::move(below)), now_(system_now) {}
+    : base_(std::move(base)), below_(std::move(below)), now_(unix_now) {}
 
 core::result<state_store> state_store::open_default() {
   // The part natpunch manages, below the directory the environment names, is never a symlink.
@@ -327,6 +324,10 @@ core::result<store_contents> state_store::update(const std::function<void(store_
   auto saved = parse_store(formatted.text);  // exactly what the file now holds
   if (saved) saved->skipped = contents->skipped + unwritable + formatted.dropped;
   return saved;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace natpunch::portmap

@@ -14,10 +14,7 @@ namespace {
 
 using portmap::igd_session;
 using portmap::pinhole_record;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+using portmap::unix_now;
 
 // The record of this host's pinholes (portmap's state store, beside its port mappings). The gateway
 // holds the truth: a record that cannot be read or written costs a warning on add, update and delete,

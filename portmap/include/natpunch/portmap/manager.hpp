@@ -89,6 +89,10 @@ class manager {
   std::optional<store_contents> load();
   bool update(const std::function<void(store_contents&)>& change);
   asio::awaitable<core::result<void>> remove_one(const mapping_record& r, const store_contents& c);
+  // The adapter that names recorded mapping `r` (PCP: its nonce; UPnP: its remembered IGD).
+  std::shared_ptr<mapper> mapper_for(const mapping_record& r, const store_contents& c) const;
+  // Drops these records (as they were read) from the record.
+  void forget_records(const std::vector<mapping_record>& records);
 
   asio::any_io_executor ex_;
   gateway gw_;

@@ -154,6 +154,9 @@ std::size_t trim_store(store_contents& contents, std::int64_t now);
 
 // --- The file ---
 
+// This host's clock in unix seconds: what records' `since` counts in.
+std::int64_t unix_now();
+
 // $NATPUNCH_STATE_DIR, else $XDG_STATE_HOME/natpunch, else $HOME/.local/state/natpunch (an empty or, for
 // XDG_STATE_HOME, relative value counts as unset, as the XDG base directory spec says). None when none is
 // set. The file is `state` in it. The CLI's old `pinholes` file there is not migrated: pinholes expire
